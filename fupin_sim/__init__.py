@@ -1,0 +1,29 @@
+"""fupin-sim: a planning and simulation workbench for targeted poverty alleviation (精准扶贫).
+
+Public API::
+
+    from fupin_sim import load_scenario, run_scenario
+    result = run_scenario("baseline", seed=1)
+    result.yearly          # one row per verified year
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from fupin_sim.errors import ScenarioError, UserError
+from fupin_sim.model import FupinModel
+from fupin_sim.results import RunResult
+from fupin_sim.scenario import Scenario, load_scenario
+
+__all__ = ["FupinModel", "RunResult", "Scenario", "ScenarioError", "UserError", "load_scenario", "run_scenario"]
+__version__ = "0.1.0"
+
+
+def run_scenario(
+    scenario: Scenario | str | Path | dict, seed: int | np.random.SeedSequence | None = None
+) -> RunResult:
+    """Build the model for ``scenario`` and run it to the end of its horizon."""
+    return FupinModel(scenario, seed=seed).run()

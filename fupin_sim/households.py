@@ -1,0 +1,180 @@
+"""Households and persons: columnar state and the Mesa agent handles over it.
+
+Vocabulary (see the README glossary):
+``registered_poor`` = 建档立卡贫困户; ``exited`` = 脱贫; ``returned`` = 返贫;
+``new_poor`` = 新增贫困; the six haves (六有) are ``safe_housing``,
+``school`` (no compulsory-age dropout), ``insured`` (basic medical insurance),
+``safe_water``, ``electricity`` and ``radio_tv``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import mesa
+
+from fupin_sim.columns import ColumnStore, add_row_properties
+
+NON_POOR, POOR, EXITED = 0, 1, 2
+STATUS_NAMES = ("non_poor", "registered_poor", "exited")
+
+CAUSES = (
+    "illness",  # 因病
+    "disability",  # 因残
+    "lack_of_labour",  # 缺劳力
+    "lack_of_funds",  # 缺资金
+    "lack_of_skills",  # 缺技术
+    "schooling",  # 因学
+    "disaster",  # 因灾
+    "other",  # 缺土地 缺水 交通条件落后 自身发展动力不足 其他
+    "none",  # not registered
+)
+CAUSE_INDEX = {name: code for code, name in enumerate(CAUSES)}
+
+COMPULSORY_SCHOOL_AGES = (6, 14)  # 九年义务教育: primary 6-11, junior 12-14
+WORKING_AGE = (16, 74)
+FULL_LABOUR_MAX_AGE = 64
+
+
+class HouseholdColumns(ColumnStore):
+    """Household state, one row per rural household. Money is CNY for the whole household."""
+
+    SCHEMA = {
+        "village": (np.int32, "village index"),
+        "size": (np.int16, "persons in the household"),
+        "cause": (np.int8, "primary cause of poverty, index into CAUSES ('none' if never registered)"),
+        "status": (np.int8, "0 non_poor, 1 registered_poor, 2 exited"),
+        "registered_2015": (bool, "on the registry at the end of 2015 (the target population)"),
+        "entry_year": (np.int16, "year entered the registry (0 never)"),
+        "exit_year": (np.int16, "year of the latest exit (0 never)"),
+        "times_returned": (np.int16, "returns to poverty after an exit"),
+        "labour_units": (np.float32, "working capacity in full-labour equivalents (full 1, partial 0.5)"),
+        "migrant_units": (np.float32, "labour units working away from home (外出务工)"),
+        "elderly": (np.int16, "members aged 60 or more"),
+        "chronic_members": (np.int16, "members with a chronic illness"),
+        "wage_per_unit_cny_per_year": (np.float64, "wage of one local full-labour unit"),
+        "farm_cny_per_year": (np.float64, "net farming and household business income"),
+        "industry_cny_per_year": (np.float64, "net income from broiler contract raising (price-exposed)"),
+        "property_cny_per_year": (np.float64, "land rent, dividends, interest"),
+        "other_transfer_cny_per_year": (np.float64, "transfers other than pension and 低保 (subsidies, remittances from relatives)"),
+        "pension_cny_per_year": (np.float64, "basic rural pension of elderly members"),
+        "dibao_cny_per_year": (np.float64, "低保 top-up being paid this year"),
+        "wage_factor": (np.float32, "transient wage multiplier of the current year"),
+        "farm_factor": (np.float32, "transient farm multiplier of the current year (disasters lower it)"),
+        "job_loss_months_left": (np.int8, "months left with a lost job"),
+        "insured": (bool, "enrolled in basic medical insurance (新农合)"),
+        "safe_housing": (bool, "lives in a safe house"),
+        "safe_water": (bool, "has safe drinking water"),
+        "electricity": (bool, "has household electricity"),
+        "radio_tv": (bool, "has radio/TV access"),
+        "dropouts": (np.int16, "compulsory-school-age members not in school"),
+        "ytd_wage_cny": (np.float64, "wages accrued this year"),
+        "ytd_farm_cny": (np.float64, "farm and business income accrued this year"),
+        "ytd_industry_cny": (np.float64, "broiler income accrued this year"),
+        "ytd_property_cny": (np.float64, "property income accrued this year"),
+        "ytd_transfer_cny": (np.float64, "transfers accrued this year (pension, 低保, other)"),
+        "ytd_medical_oop_cny": (np.float64, "out-of-pocket medical spending this year"),
+        "income_pc_cny": (np.float64, "per-capita net income at the latest verification (after medical deduction)"),
+        "gross_income_pc_cny": (np.float64, "per-capita gross income at the latest verification (before medical deduction)"),
+        "transfer_share": (np.float32, "transfers in gross income at the latest verification"),
+    }
+
+    @property
+    def school(self) -> np.ndarray:
+        """The 'have' of compulsory education: no school-age member out of school."""
+        return self.dropouts == 0
+
+    def six_haves(self) -> np.ndarray:
+        """Households meeting all six 'haves' (六有) of the exit standard."""
+        return self.safe_housing & self.school & self.insured & self.safe_water & self.electricity & self.radio_tv
+
+
+class PersonColumns(ColumnStore):
+    """Person state, one row per member of a rural household."""
+
+    SCHEMA = {
+        "household": (np.int32, "household row"),
+        "age": (np.int16, "age in years at the start of the year"),
+        "female": (bool, "sex is female"),
+        "chronic": (bool, "has a chronic illness"),
+        "disabled": (bool, "has a disability"),
+        "enrolled": (bool, "in school (meaningful for ages 6-17)"),
+    }
+
+    def labour_units(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Working capacity of each person (or of ``rows``): full 1, partial 0.5, none 0."""
+        age, disabled, enrolled, chronic = self.age[rows], self.disabled[rows], self.enrolled[rows], self.chronic[rows]
+        working = (age >= WORKING_AGE[0]) & (age <= WORKING_AGE[1]) & ~disabled & ~enrolled
+        partial = chronic | (age > FULL_LABOUR_MAX_AGE)
+        return np.where(working, np.where(partial, 0.5, 1.0), 0.0)
+
+    def dropouts(self) -> np.ndarray:
+        """Whether each person is of compulsory school age and not in school."""
+        low, high = COMPULSORY_SCHOOL_AGES
+        return (self.age >= low) & (self.age <= high) & ~self.enrolled
+
+    def per_household(self, values: np.ndarray, n_households: int) -> np.ndarray:
+        """Sum a per-person quantity by household."""
+        return np.bincount(self.household, weights=values, minlength=n_households)
+
+
+def make_chronic(households: HouseholdColumns, persons: PersonColumns, rows: np.ndarray) -> None:
+    """Give the persons in ``rows`` a chronic illness, updating their households' labour and counts."""
+    rows = np.unique(rows[~persons.chronic[rows]])
+    before = persons.labour_units(rows)
+    persons.chronic[rows] = True
+    owners = persons.household[rows]
+    np.add.at(households.labour_units, owners, persons.labour_units(rows) - before)
+    np.add.at(households.chronic_members, owners, 1)
+    np.minimum(households.migrant_units, households.labour_units, out=households.migrant_units)
+
+
+def refresh_household_aggregates(households: HouseholdColumns, persons: PersonColumns) -> None:
+    """Recompute the household columns derived from members (labour, elderly, chronic, dropouts)."""
+    n = len(households)
+    households.labour_units[:] = persons.per_household(persons.labour_units(), n)
+    np.minimum(households.migrant_units, households.labour_units, out=households.migrant_units)
+    households.elderly[:] = persons.per_household((persons.age >= 60).astype(float), n)
+    households.chronic_members[:] = persons.per_household(persons.chronic.astype(float), n)
+    households.dropouts[:] = persons.per_household(persons.dropouts().astype(float), n)
+
+
+class Household(mesa.Agent):
+    """A rural household: a Mesa agent viewing one row of the model's columns.
+
+    Every column of :class:`HouseholdColumns` is a read/write property, so
+    ``model.agents_by_type[Household].select(lambda h: h.status == POOR)`` and
+    ``household.safe_housing = True`` work as usual in Mesa, while the monthly
+    step works on whole columns.
+
+    Args:
+        model: the :class:`~fupin_sim.model.FupinModel`.
+        row: this household's row in ``model.households``.
+    """
+
+    def __init__(self, model: mesa.Model, row: int):
+        super().__init__(model)
+        self.row = row
+
+    @property
+    def members(self) -> "pd.DataFrame":  # noqa: F821
+        """This household's persons as a table."""
+        persons = self.model.persons
+        rows = np.flatnonzero(persons.household == self.row)
+        return persons.to_frame().iloc[rows]
+
+    @property
+    def status_name(self) -> str:
+        """``non_poor``, ``registered_poor`` or ``exited``."""
+        return STATUS_NAMES[self.status]
+
+    @property
+    def cause_name(self) -> str:
+        """Primary cause of poverty ('none' if never registered)."""
+        return CAUSES[self.cause]
+
+    def to_dict(self) -> dict:
+        """The household's current row as a dict."""
+        return self.model.households.row(self.row)
+
+
+add_row_properties(Household, "households", HouseholdColumns.SCHEMA)

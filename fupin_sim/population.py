@@ -1,0 +1,268 @@
+"""A synthetic Da'an: villages, households and persons drawn from ``data/daan.yaml``.
+
+The generator is deterministic in its seed and matches the district aggregates
+(counts, cause shares, income ranges and mix, shares of the "haves"); the tests in
+``tests/test_population.py`` check each within a stated tolerance. Every figure
+comes from the ``district`` parameters, so a scenario can sweep them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from fupin_sim.households import (
+    CAUSE_INDEX,
+    CAUSES,
+    NON_POOR,
+    POOR,
+    HouseholdColumns,
+    PersonColumns,
+    refresh_household_aggregates,
+)
+from fupin_sim.parameters import ParameterSet
+from fupin_sim.villages import VILLAGE_HAVES, VillageColumns
+
+BASE_YEAR = 2015  # the registry year the population describes
+MAX_HOUSEHOLD_SIZE = 8
+REGISTERED_CAUSES = CAUSES[:-1]
+
+
+@dataclass
+class Population:
+    """The generated district: village, household and person columns."""
+
+    villages: VillageColumns
+    households: HouseholdColumns
+    persons: PersonColumns
+
+
+def generate_population(params: ParameterSet, rng: np.random.Generator, scale: float = 1.0) -> Population:
+    """Build the district's population.
+
+    Args:
+        params: parameters; the ``district`` domain holds the aggregates.
+        rng: the generator for all draws (the population stream of the model).
+        scale: simulate a scaled copy of the district: household and non-poor
+            village counts are multiplied by it; the 26 poor villages stay.
+
+    Returns:
+        The villages, households and persons, with derived household columns filled.
+    """
+    d = _District(params)
+    n_households = int(round(d["rural_households"] * scale))
+    n_registered = max(1, int(round(d["registered_poor_households"] * scale)))
+    if n_registered >= n_households:
+        raise ValueError(f"{n_households} rural households cannot hold {n_registered} registered poor households")
+    n_poor_villages = int(d["poor_villages"])
+    n_villages = max(n_poor_villages + 1, int(round(d["villages_total"] * scale)))
+
+    registered = np.zeros(n_households, dtype=bool)
+    registered[:n_registered] = True
+    villages = _villages(d, rng, n_villages, n_poor_villages)
+    village = _assign_villages(d, rng, registered, n_villages, n_poor_villages)
+    cause = np.full(n_households, CAUSE_INDEX["none"], dtype=np.int8)
+    cause[registered] = rng.choice(len(REGISTERED_CAUSES), size=n_registered, p=d.cause_shares())
+    size = _household_sizes(d, rng, registered)
+    persons = _persons(d, rng, registered, cause, size)
+
+    households = HouseholdColumns(
+        n_households,
+        village=village,
+        size=size,
+        cause=cause,
+        status=np.where(registered, POOR, NON_POOR),
+        registered_2015=registered,
+        entry_year=np.where(registered, BASE_YEAR, 0),
+        wage_factor=np.ones(n_households),
+        farm_factor=np.ones(n_households),
+    )
+    refresh_household_aggregates(households, persons)
+    _incomes(d, params, rng, households)
+    _household_haves(d, rng, households)
+    return Population(villages=villages, households=households, persons=persons)
+
+
+class _District:
+    """Read access to the ``district`` parameters by short name."""
+
+    def __init__(self, params: ParameterSet):
+        self.params = params
+
+    def __getitem__(self, name: str) -> float:
+        return self.params.value(f"district.{name}")
+
+    def cause_shares(self) -> np.ndarray:
+        shares = np.array([self[f"cause_share_{c}"] for c in REGISTERED_CAUSES])
+        return shares / shares.sum()
+
+    def shares(self, name: str) -> tuple[float, float]:
+        """``(nonpoor_<name>, registered_<name>)``."""
+        return self[f"nonpoor_{name}"], self[f"registered_{name}"]
+
+    def by_registration(self, registered: np.ndarray, name: str) -> np.ndarray:
+        """Per-row value of ``registered_<name>`` or ``nonpoor_<name>``."""
+        return np.where(registered, self[f"registered_{name}"], self[f"nonpoor_{name}"])
+
+
+def _villages(d: _District, rng: np.random.Generator, n_villages: int, n_poor: int) -> VillageColumns:
+    poor = np.arange(n_villages) < n_poor
+    share = np.where(poor, d["poor_village_haves_share"], d["nonpoor_village_haves_share"])
+    haves = {name: rng.random(n_villages) < share for name in VILLAGE_HAVES}
+    return VillageColumns(n_villages, poor_village=poor, disaster_month=np.full(n_villages, -1), **haves)
+
+
+def _assign_villages(
+    d: _District, rng: np.random.Generator, registered: np.ndarray, n_villages: int, n_poor: int
+) -> np.ndarray:
+    """Registered households go to poor villages with the stated share; villages are of similar size."""
+    n_households = registered.size
+    n_registered = int(registered.sum())
+    in_poor = rng.random(n_registered) < d["registered_share_in_poor_villages"]
+    reg_village = np.where(in_poor, rng.integers(0, n_poor, n_registered), rng.integers(n_poor, n_villages, n_registered))
+    # Fill every village up to an equal size with non-registered households.
+    target = n_households / n_villages
+    room = np.maximum(target - np.bincount(reg_village, minlength=n_villages), 0.0)
+    other_village = rng.choice(n_villages, size=n_households - n_registered, p=room / room.sum())
+    village = np.empty(n_households, dtype=np.int32)
+    village[registered] = reg_village
+    village[~registered] = other_village
+    return village
+
+
+def _household_sizes(d: _District, rng: np.random.Generator, registered: np.ndarray) -> np.ndarray:
+    mean = np.where(registered, d["persons_per_registered_household"], d["persons_per_rural_household"])
+    return np.clip(1 + rng.poisson(mean - 1), 1, MAX_HOUSEHOLD_SIZE).astype(np.int16)
+
+
+def _topped_up(
+    rng: np.random.Generator,
+    forced: np.ndarray,
+    registered: np.ndarray,
+    shares: tuple[float, float],
+    eligible: np.ndarray | None = None,
+) -> np.ndarray:
+    """Bernoulli draws that, with the forced ``True`` entries, reach a target share on average.
+
+    Args:
+        rng: generator.
+        forced: rows that are ``True`` whatever the draw.
+        registered: the group of each row (registered poor or not).
+        shares: target share among (non-registered, registered) rows.
+        eligible: rows that may be drawn (all by default); their probability is set
+            so that each group's expected share matches whatever the forced rows add.
+    """
+    eligible = np.ones_like(forced) if eligible is None else eligible
+    result = forced.copy()
+    for group, share in ((~registered, shares[0]), (registered, shares[1])):
+        free = group & eligible & ~forced
+        n_wanted = share * group.sum() - (forced & group).sum()
+        prob = np.clip(n_wanted / max(int(free.sum()), 1), 0.0, 1.0)
+        result[free] = rng.random(int(free.sum())) < prob
+    return result
+
+
+def _persons(
+    d: _District, rng: np.random.Generator, registered: np.ndarray, cause: np.ndarray, size: np.ndarray
+) -> PersonColumns:
+    """Members with age, sex, chronic illness, disability and schooling; the cause shapes the household."""
+    n_persons = int(size.sum())
+    household = np.repeat(np.arange(size.size, dtype=np.int32), size)
+    first_row = np.cumsum(size) - size
+    member = np.arange(n_persons) - np.repeat(first_row, size)
+    reg = registered[household]
+    person_cause = cause[household]
+    is_head = member == 0
+
+    # Poor for lack of labour: every member is past working age. Poor because of
+    # schooling costs: the second member is a pupil or student.
+    no_labour = person_cause == CAUSE_INDEX["lack_of_labour"]
+    pupil = (person_cause == CAUSE_INDEX["schooling"]) & (member == 1)
+    elderly = _topped_up(rng, no_labour, reg, d.shares("elderly_share")) & ~pupil
+    child = _topped_up(rng, pupil, reg, (d["child_share"],) * 2, eligible=~elderly & ~is_head)
+    age = np.where(
+        child,
+        rng.integers(0, 18, n_persons),
+        np.where(elderly, rng.integers(60, 86, n_persons), rng.integers(18, 60, n_persons)),
+    )
+    age[no_labour] = rng.integers(75, 90, int(no_labour.sum()))
+    age[pupil] = rng.integers(6, 18, int(pupil.sum()))
+
+    chronic = _topped_up(rng, is_head & (person_cause == CAUSE_INDEX["illness"]), reg, d.shares("chronic_share"))
+    disabled = _topped_up(rng, is_head & (person_cause == CAUSE_INDEX["disability"]), reg, d.shares("disability_share"))
+    compulsory = (age >= 6) & (age <= 14)
+    senior = (age >= 15) & (age <= 17)
+    dropout_share = np.where(reg, d["registered_dropout_share"], 0.0)
+    enrolled = (compulsory & (rng.random(n_persons) >= dropout_share)) | (
+        senior & (rng.random(n_persons) < d["senior_enrolment_share"])
+    )
+    return PersonColumns(
+        n_persons,
+        household=household,
+        age=age,
+        female=rng.random(n_persons) < 0.5,
+        chronic=chronic,
+        disabled=disabled,
+        enrolled=enrolled | pupil,
+    )
+
+
+def _per_capita_income(d: _District, params: ParameterSet, rng: np.random.Generator, registered: np.ndarray) -> np.ndarray:
+    """Registered: uniform over the entry range; others: log-normal truncated at ``nonpoor_income_floor``."""
+    n = registered.size
+    income = np.empty(n)
+    n_reg = int(registered.sum())
+    income[registered] = rng.uniform(d["registered_income_min"], d["registered_income_max"], n_reg)
+    median, sigma = d["nonpoor_income_median"], d["nonpoor_income_sigma"]
+    floor = stats.norm.cdf(np.log(d["nonpoor_income_floor"] / median) / sigma)
+    u = rng.uniform(floor, 1.0, n - n_reg)
+    income[~registered] = median * np.exp(sigma * stats.norm.ppf(u))
+    return income
+
+
+def _incomes(d: _District, params: ParameterSet, rng: np.random.Generator, hh: HouseholdColumns) -> None:
+    """Split each household's income into sources by the district's income mix.
+
+    Households with labour earn wages in proportion to their labour units; those
+    without live mostly on transfers (the 兜底 share). The pension of elderly
+    members is part of transfers; the rest is ``other_transfer``. 低保 is not in
+    the drawn income: the social-assistance programme pays it on top.
+    """
+    registered = hh.registered_2015
+    total = _per_capita_income(d, params, rng, registered) * hh.size
+    wage_share = d.by_registration(registered, "wage_share")
+    farm_share = d.by_registration(registered, "farm_share")
+    property_share = d.by_registration(registered, "property_share")
+    transfer_share = 1.0 - wage_share - farm_share - property_share
+
+    has_labour = hh.labour_units > 0
+    mean_units = np.where(
+        registered, hh.labour_units[registered & has_labour].mean(), hh.labour_units[~registered & has_labour].mean()
+    )
+    wage_weight = wage_share * hh.labour_units / mean_units
+    weight_sum = wage_weight + farm_share + property_share + transfer_share
+    backstop = d["backstop_transfer_share"]
+    wage = np.where(has_labour, total * wage_weight / weight_sum, 0.0)
+    farm = np.where(has_labour, total * farm_share / weight_sum, total * np.maximum(1.0 - backstop - property_share, 0.0))
+    prop = np.where(has_labour, total * property_share / weight_sum, total * property_share)
+    transfers = total - wage - farm - prop
+
+    hh.pension_cny_per_year[:] = hh.elderly * params.value("income.pension", BASE_YEAR) * 12
+    hh.other_transfer_cny_per_year[:] = np.maximum(transfers - hh.pension_cny_per_year, 0.0)
+    hh.wage_per_unit_cny_per_year[:] = np.divide(wage, hh.labour_units, out=np.zeros_like(wage), where=has_labour)
+    hh.farm_cny_per_year[:] = farm
+    hh.property_cny_per_year[:] = prop
+    hh.income_pc_cny[:] = (wage + farm + prop + hh.pension_cny_per_year + hh.other_transfer_cny_per_year) / hh.size
+    hh.gross_income_pc_cny[:] = hh.income_pc_cny
+
+
+def _household_haves(d: _District, rng: np.random.Generator, hh: HouseholdColumns) -> None:
+    """Housing, water, electricity and radio/TV at the start of 2016; insurance from the health parameters."""
+    registered = hh.registered_2015
+    nonpoor = d["nonpoor_haves_share"]
+    for have in ("safe_housing", "safe_water", "electricity", "radio_tv"):
+        share = np.where(registered, d[f"registered_{have}_share"], nonpoor)
+        getattr(hh, have)[:] = rng.random(hh.n) < share
+    hh.insured[:] = rng.random(hh.n) < d.params.value("health.insurance_coverage")

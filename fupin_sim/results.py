@@ -1,0 +1,143 @@
+"""Tidy result tables of one run, their targets, and how they are written and shown.
+
+Tables:
+    yearly  one row per verified year: registry at start, exits, cumulative exit
+            share vs target, villages delisted vs target, returns, new poor,
+            incidence, spending by programme (``spending_<programme>_cny``)
+    events  one row per status change (exit, return, new_poor) with the
+            household's income, margin over the line and transfer share
+    ledger  spending by programme, year and village
+    shocks  households hit by each shock per year, registered poor vs other
+    panel   optional household-year panel
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import yaml
+
+if TYPE_CHECKING:
+    from fupin_sim.scenario import Scenario
+
+JSON_YEAR_KEYS = (
+    "exit_share_cum",
+    "exit_target_cum",
+    "exit_target_met",
+    "villages_delisted_cum",
+    "village_target_cum",
+    "village_target_met",
+    "exits_households",
+    "returns",
+    "new_poor",
+    "incidence",
+    "spending_cny",
+)
+
+
+def yearly_row(
+    year: int,
+    year_start: dict[str, int],
+    counts: dict[str, Any],
+    spending_by_programme: dict[str, float],
+    targets: dict[str, dict[int, float] | None],
+) -> dict[str, Any]:
+    """Assemble one row of the yearly table, with targets and whether they were met."""
+    exit_target = (targets.get("exit_share_cum") or {}).get(year)
+    village_target = (targets.get("villages_delisted_cum") or {}).get(year)
+    row = {"year": year, **year_start, **counts}
+    row.update(
+        exit_target_cum=exit_target,
+        exit_target_met=None if exit_target is None else bool(counts["exit_share_cum"] >= exit_target - 1e-12),
+        village_target_cum=village_target,
+        village_target_met=None if village_target is None else bool(counts["villages_delisted_cum"] >= village_target),
+        returns=counts["returns_households"],
+        new_poor=counts["new_poor_households"],
+    )
+    row.update({f"spending_{key}_cny": amount for key, amount in spending_by_programme.items()})
+    row["spending_cny"] = float(sum(spending_by_programme.values()))
+    return row
+
+
+@dataclass
+class RunResult:
+    """The tables of one run and the scenario that produced them."""
+
+    scenario: Scenario
+    seed: int | None
+    yearly: pd.DataFrame
+    events: pd.DataFrame
+    ledger: pd.DataFrame
+    shocks: pd.DataFrame
+    panel: pd.DataFrame | None = None
+
+    @property
+    def exits(self) -> pd.DataFrame:
+        """The exit events (one row per household exit)."""
+        return self.events[self.events.event == "exit"].reset_index(drop=True)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """``{"scenario", "seed", "years": {"2016": {...}, ...}}`` with plain JSON values."""
+        years = {}
+        for row in self.yearly.to_dict("records"):
+            years[str(row["year"])] = {key: _plain(row[key]) for key in JSON_YEAR_KEYS}
+        return {"scenario": self.scenario.name, "seed": self.seed, "years": years}
+
+    def write(self, directory: Path | str) -> list[Path]:
+        """Write every table as CSV plus the resolved scenario; returns the paths written."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        tables = {"yearly": self.yearly, "events": self.events, "ledger": self.ledger, "shocks": self.shocks}
+        if self.panel is not None:
+            tables["panel"] = self.panel
+        written = []
+        for name, table in tables.items():
+            path = directory / f"{name}.csv"
+            table.to_csv(path, index=False)
+            written.append(path)
+        resolved = {**self.scenario.to_dict(), "seed": self.seed if self.seed is not None else self.scenario.seed}
+        path = directory / "scenario.resolved.yaml"
+        path.write_text(yaml.safe_dump(resolved, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        written.append(path)
+        path = directory / "summary.json"
+        path.write_text(json.dumps(self.to_json_dict(), indent=2), encoding="utf-8")
+        written.append(path)
+        return written
+
+    def format_table(self) -> str:
+        """A readable yearly table with targets met / missed."""
+        lines = [
+            f"Scenario {self.scenario.name} (seed {self.seed}): {self.scenario.description.splitlines()[0] if self.scenario.description else ''}".rstrip(": "),
+            f"{'year':>4}  {'poor@start':>10}  {'exits':>6}  {'exited(cum)':>11}  {'target':>13}  "
+            f"{'villages':>8}  {'target':>11}  {'returns':>7}  {'new poor':>8}  {'incidence':>9}  {'spending (CNY)':>14}",
+        ]
+        for row in self.yearly.to_dict("records"):
+            lines.append(
+                f"{row['year']:>4}  {row['registered_poor_households_start']:>10,}  {row['exits_households']:>6,}  "
+                f"{row['exit_share_cum']:>10.1%}  {_target(row['exit_target_cum'], row['exit_target_met'], '{:.0%}'):>13}  "
+                f"{row['villages_delisted_cum']:>8}  {_target(row['village_target_cum'], row['village_target_met'], '{:.0f}'):>11}  "
+                f"{row['returns']:>7,}  {row['new_poor']:>8,}  {row['incidence']:>9.2%}  {row['spending_cny']:>14,.0f}"
+            )
+        return "\n".join(lines)
+
+
+def _target(target: float | None, met: bool | None, fmt: str) -> str:
+    if target is None or (isinstance(target, float) and math.isnan(target)):
+        return "-"
+    return f"{fmt.format(target)} {'met' if met else 'MISSED'}"
+
+
+def _plain(value: Any) -> Any:
+    """NumPy and pandas scalars to JSON values (NaN → None)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
