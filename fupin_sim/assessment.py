@@ -67,7 +67,7 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
     hh.status[new_poor] = POOR
     hh.entry_year[new_poor] = year
 
-    delisted_now = _delist_villages(model)
+    delisted_now = delist_villages(model)
     events = pd.concat(
         [
             _events(model, "return", returns, line),
@@ -106,7 +106,7 @@ def village_incidence(model: FupinModel) -> np.ndarray:
     return np.divide(poor_people, people, out=np.zeros(n), where=people > 0)
 
 
-def _delist_villages(model: FupinModel) -> np.ndarray:
+def delist_villages(model: FupinModel) -> np.ndarray:
     """Delist poor villages below the incidence threshold with all five haves (一低五有)."""
     villages = model.villages
     below = village_incidence(model) < model.params.value("assessment.village_incidence_max")

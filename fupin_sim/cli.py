@@ -1,4 +1,4 @@
-"""Command line: ``fupin run``, ``fupin validate``.
+"""Command line: ``fupin run``, ``fupin validate``, ``fupin params``.
 
 User errors (a bad scenario, a missing file) print one clear message and exit
 with status 2, without a traceback.
@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 from fupin_sim import __version__
 from fupin_sim.errors import UserError
 from fupin_sim.model import FupinModel
-from fupin_sim.scenario import load_scenario
+from fupin_sim.scenario import default_parameters, load_scenario
 
 EXIT_USER_ERROR = 2
 
@@ -31,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", help="scenario names or paths")
     validate.set_defaults(handler=_validate)
+
+    params = commands.add_parser("params", help="list the parameters with unit, confidence, range and source")
+    params.add_argument("--grep", default="", help="only paths containing this text")
+    params.add_argument("--format", choices=("table", "csv"), default="table")
+    params.set_defaults(handler=_params)
     return parser
 
 
@@ -90,6 +101,18 @@ def _validate(args: argparse.Namespace) -> int:
         scenario = load_scenario(name)
         print(f"ok: {scenario.file} ({scenario.name}, {scenario.horizon.start}..{scenario.horizon.end}, "
               f"programmes: {', '.join(scenario.programmes) or 'none'})")
+    return 0
+
+
+def _params(args: argparse.Namespace) -> int:
+    table = default_parameters().to_frame()
+    table = table[table.path.str.contains(args.grep, regex=False)]
+    if args.format == "csv":
+        print(table.to_csv(index=False), end="")
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_colwidth", 40, "display.width", 200):
+            columns = ["path", "values", "unit", "confidence", "range"]
+            print(table[columns].to_string(index=False, justify="left", formatters={"path": "{:<50}".format}))
     return 0
 
 

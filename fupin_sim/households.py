@@ -9,8 +9,9 @@ Vocabulary (see the README glossary):
 
 from __future__ import annotations
 
-import numpy as np
 import mesa
+import numpy as np
+import pandas as pd
 
 from fupin_sim.columns import ColumnStore, add_row_properties
 
@@ -31,6 +32,8 @@ CAUSES = (
 CAUSE_INDEX = {name: code for code, name in enumerate(CAUSES)}
 
 COMPULSORY_SCHOOL_AGES = (6, 14)  # 九年义务教育: primary 6-11, junior 12-14
+SCHOOL_STAGES = ("not_in_school", "primary", "junior", "senior")  # senior: senior or vocational school
+LABOUR_CAPACITIES = ("none", "partial", "full")
 WORKING_AGE = (16, 74)
 FULL_LABOUR_MAX_AGE = 64
 
@@ -107,6 +110,19 @@ class PersonColumns(ColumnStore):
         partial = chronic | (age > FULL_LABOUR_MAX_AGE)
         return np.where(working, np.where(partial, 0.5, 1.0), 0.0)
 
+    def school_stage(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Schooling stage of each person (or of ``rows``): index into ``SCHOOL_STAGES``, 0 when not enrolled."""
+        age = self.age[rows]
+        stage = np.select([age <= 11, age <= 14], [1, 2], default=3)
+        return np.where(self.enrolled[rows], stage, 0).astype(np.int8)
+
+    def describe_rows(self, rows: np.ndarray) -> pd.DataFrame:
+        """The persons in ``rows`` with labour capacity and schooling stage spelled out."""
+        table = pd.DataFrame({name: getattr(self, name)[rows] for name in self.SCHEMA}, index=rows)
+        table["labour_capacity"] = np.asarray(LABOUR_CAPACITIES)[(self.labour_units(rows) * 2).astype(int)]
+        table["school_stage"] = np.asarray(SCHOOL_STAGES)[self.school_stage(rows)]
+        return table
+
     def dropouts(self) -> np.ndarray:
         """Whether each person is of compulsory school age and not in school."""
         low, high = COMPULSORY_SCHOOL_AGES
@@ -156,11 +172,10 @@ class Household(mesa.Agent):
         self.row = row
 
     @property
-    def members(self) -> "pd.DataFrame":  # noqa: F821
-        """This household's persons as a table."""
+    def members(self) -> pd.DataFrame:
+        """This household's persons: age, sex, labour capacity, chronic illness, disability, schooling stage."""
         persons = self.model.persons
-        rows = np.flatnonzero(persons.household == self.row)
-        return persons.to_frame().iloc[rows]
+        return persons.describe_rows(np.flatnonzero(persons.household == self.row))
 
     @property
     def status_name(self) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,8 +112,11 @@ class RunResult:
 
     def format_table(self) -> str:
         """A readable yearly table with targets met / missed."""
+        title = f"Scenario {self.scenario.name} (seed {self.seed})"
+        if self.scenario.description:
+            title += ": " + textwrap.shorten(self.scenario.description, width=110, placeholder=" …")
         lines = [
-            f"Scenario {self.scenario.name} (seed {self.seed}): {self.scenario.description.splitlines()[0] if self.scenario.description else ''}".rstrip(": "),
+            title,
             f"{'year':>4}  {'poor@start':>10}  {'exits':>6}  {'exited(cum)':>11}  {'target':>13}  "
             f"{'villages':>8}  {'target':>11}  {'returns':>7}  {'new poor':>8}  {'incidence':>9}  {'spending (CNY)':>14}",
         ]

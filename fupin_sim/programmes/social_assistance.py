@@ -34,6 +34,14 @@ class SocialAssistance(Programme):
             unit="CNY/person/year",
             nullable=True,
         ),
+        "merge_with_exit_line_from": Setting(
+            "integer",
+            None,
+            "Year from which the standard follows the exit line (两线合一, \"two lines merged\"); "
+            "null keeps the standard above",
+            minimum=2014,
+            nullable=True,
+        ),
         "enrol_all_eligible_registered": Setting(
             "bool", False, "Enrol every eligible registered poor household (the decision's 100 %)"
         ),
@@ -44,6 +52,9 @@ class SocialAssistance(Programme):
 
     def standard_cny(self, model, year: int) -> float:
         """The per-person standard in force in ``year``."""
+        merged_from = self.settings["merge_with_exit_line_from"]
+        if merged_from is not None and year >= merged_from:
+            return model.params.value("poverty_line.exit_line", year)
         by_year = self.settings["standard_cny_per_person_year"] or {}
         earlier = [y for y in by_year if y <= year]
         return by_year[max(earlier)] if earlier else model.params.value("social_assistance.dibao_standard_2015")

@@ -1,0 +1,82 @@
+"""The 低保 backstop: eligibility, top-up to the standard, budget cap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fupin_sim import FupinModel, load_scenario
+
+
+def model_for(programme: dict, parameters: dict | None = None) -> FupinModel:
+    data = load_scenario("baseline").to_dict()
+    data["population_scale"] = 0.1
+    data["programmes"]["social_assistance"].update(programme)
+    data["parameters"] = {"social_assistance.dibao_enrolment_prob": 1.0, **(parameters or {})}
+    return FupinModel(load_scenario(data))
+
+
+def eligible(model: FupinModel, standard: float) -> np.ndarray:
+    hh = model.households
+    max_units = model.params.value("social_assistance.dibao_max_labour_units")
+    return (hh.gross_income_pc_cny < standard) & (hh.labour_units <= max_units)
+
+
+def test_every_eligible_household_is_topped_up_exactly_to_the_standard():
+    model = model_for({"standard_cny_per_person_year": {2016: 3100}})
+    hh = model.households
+    gross_before = hh.gross_income_pc_cny.copy()
+    model.step()  # January: ageing and new disabilities first, then the yearly review
+    expected = eligible(model, 3100)
+    paid = hh.dibao_cny_per_year > 0
+    assert expected.sum() > 50
+    np.testing.assert_array_equal(paid, expected)
+    np.testing.assert_allclose(gross_before[paid] + hh.dibao_cny_per_year[paid] / hh.size[paid], 3100)
+    assert model.ledger.spent("social_assistance", 2016) == pytest.approx(hh.dibao_cny_per_year.sum() / 12)
+
+
+def test_the_2015_standard_applies_when_none_is_given():
+    model = model_for({})
+    standard = model.params.value("social_assistance.dibao_standard_2015")
+    model.step()
+    expected = eligible(model, standard)
+    np.testing.assert_array_equal(model.households.dibao_cny_per_year > 0, expected)
+
+
+def test_spending_never_exceeds_the_budget_and_the_neediest_are_paid_first():
+    budget = 200_000.0
+    model = model_for({"budget_cny": {year: budget for year in range(2016, 2021)}})
+    gross_before = model.households.gross_income_pc_cny.copy()
+    model.step()
+    paid = model.households.dibao_cny_per_year > 0
+    unpaid_eligible = eligible(model, model.programmes[0].standard_cny(model, 2016)) & ~paid
+    assert paid.any() and unpaid_eligible.any()
+    assert gross_before[paid].max() <= gross_before[unpaid_eligible].min()
+    result = model.run()
+    spent = result.ledger.groupby("year").spending_cny.sum()
+    assert (spent <= budget + 1e-6).all()
+    assert (result.yearly.spending_social_assistance_cny <= budget + 1e-6).all()
+
+
+def test_a_year_without_budget_pays_nothing():
+    model = model_for({"budget_cny": {2017: 1_000_000.0}})
+    result = model.run()
+    spending = result.yearly.set_index("year").spending_social_assistance_cny
+    assert spending[2016] == 0 and spending[2017] > 0 and spending[2018] == 0
+
+
+def test_a_later_start_pays_only_from_that_month():
+    model = model_for({"start": "2016-07"})
+    for _ in range(6):
+        model.step()
+    assert model.ledger.spent("social_assistance", 2016) == 0
+    model.step()
+    assert model.ledger.spent("social_assistance", 2016) > 0
+
+
+def test_merged_lines_make_the_standard_follow_the_exit_line():
+    model = model_for({"merge_with_exit_line_from": 2017, "standard_cny_per_person_year": {2016: 2800}})
+    programme = model.programmes[0]
+    assert programme.standard_cny(model, 2016) == 2800
+    for year in (2017, 2019):
+        assert programme.standard_cny(model, year) == model.params.value("poverty_line.exit_line", year)
