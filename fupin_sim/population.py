@@ -57,12 +57,12 @@ def generate_population(params: ParameterSet, rng: np.random.Generator, scale: f
     if n_registered >= n_households:
         raise ValueError(f"{n_households} rural households cannot hold {n_registered} registered poor households")
     n_poor_villages = int(d["poor_villages"])
-    n_villages = max(n_poor_villages + 1, int(round(d["villages_total"] * scale)))
+    n_villages = n_poor_villages + max(1, int(round((d["villages_total"] - n_poor_villages) * scale)))
 
     registered = np.zeros(n_households, dtype=bool)
     registered[:n_registered] = True
     villages = _villages(d, rng, n_villages, n_poor_villages)
-    village = _assign_villages(d, rng, registered, n_villages, n_poor_villages)
+    village = _assign_villages(d, rng, registered, n_villages, n_poor_villages, scale)
     cause = np.full(n_households, CAUSE_INDEX["none"], dtype=np.int8)
     cause[registered] = rng.choice(len(REGISTERED_CAUSES), size=n_registered, p=d.cause_shares())
     size = _household_sizes(d, rng, registered)
@@ -115,15 +115,20 @@ def _villages(d: _District, rng: np.random.Generator, n_villages: int, n_poor: i
 
 
 def _assign_villages(
-    d: _District, rng: np.random.Generator, registered: np.ndarray, n_villages: int, n_poor: int
+    d: _District, rng: np.random.Generator, registered: np.ndarray, n_villages: int, n_poor: int, scale: float
 ) -> np.ndarray:
-    """Registered households go to poor villages with the stated share; villages are of similar size."""
+    """Registered households go to poor villages with the stated share; villages are of similar size.
+
+    In a scaled district the 26 poor villages are kept, each scaled down like the
+    district, so that their make-up (and incidence) is the full district's.
+    """
     n_households = registered.size
     n_registered = int(registered.sum())
     in_poor = rng.random(n_registered) < d["registered_share_in_poor_villages"]
     reg_village = np.where(in_poor, rng.integers(0, n_poor, n_registered), rng.integers(n_poor, n_villages, n_registered))
-    # Fill every village up to an equal size with non-registered households.
-    target = n_households / n_villages
+    # Fill every village up to its size with non-registered households.
+    weight = np.where(np.arange(n_villages) < n_poor, scale, 1.0)
+    target = n_households * weight / weight.sum()
     room = np.maximum(target - np.bincount(reg_village, minlength=n_villages), 0.0)
     other_village = rng.choice(n_villages, size=n_households - n_registered, p=room / room.sum())
     village = np.empty(n_households, dtype=np.int32)
@@ -248,9 +253,16 @@ def _incomes(d: _District, params: ParameterSet, rng: np.random.Generator, hh: H
     farm = np.where(has_labour, total * farm_share / weight_sum, total * np.maximum(1.0 - backstop - property_share, 0.0))
     prop = np.where(has_labour, total * property_share / weight_sum, total * property_share)
     transfers = total - wage - farm - prop
+    # Where the pension alone exceeds the transfer share, the other sources give way
+    # in proportion, so the household keeps the drawn total.
+    pension = hh.elderly * params.value("income.pension", BASE_YEAR) * 12
+    earned = wage + farm + prop
+    keep = np.clip(1.0 - np.maximum(pension - transfers, 0.0) / np.where(earned > 0, earned, 1.0), 0.0, 1.0)
+    wage, farm, prop = wage * keep, farm * keep, prop * keep
+    transfers = total - wage - farm - prop
 
-    hh.pension_cny_per_year[:] = hh.elderly * params.value("income.pension", BASE_YEAR) * 12
-    hh.other_transfer_cny_per_year[:] = np.maximum(transfers - hh.pension_cny_per_year, 0.0)
+    hh.pension_cny_per_year[:] = pension
+    hh.other_transfer_cny_per_year[:] = np.maximum(transfers - pension, 0.0)
     hh.wage_per_unit_cny_per_year[:] = np.divide(wage, hh.labour_units, out=np.zeros_like(wage), where=has_labour)
     hh.farm_cny_per_year[:] = farm
     hh.property_cny_per_year[:] = prop

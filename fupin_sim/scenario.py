@@ -134,7 +134,7 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
         path = scenario_path(source)
         raw, file, base_dir = _read_yaml(path), str(path), path.parent
     resolved = _resolve_extends(raw, file, base_dir, chain=(file,))
-    resolved.setdefault("name", Path(file).stem if file != "<dict>" else "scenario")
+    resolved["name"] = raw.get("name") or (Path(file).stem if file != "<dict>" else "scenario")
     return scenario_from_dict(resolved, file)
 
 
@@ -194,7 +194,7 @@ def _resolve_extends(raw: dict[str, Any], file: str, base_dir: Path, chain: tupl
         return copy.deepcopy(raw)
     if not isinstance(parent_name, str):
         raise ScenarioError(file, "extends", f"expected a scenario name, got {parent_name!r}")
-    local = base_dir / f"{parent_name}.yaml"
+    local = base_dir / (parent_name if Path(parent_name).suffix in (".yaml", ".yml") else f"{parent_name}.yaml")
     try:
         parent_path = local if local.exists() else scenario_path(parent_name)
     except UserError as err:
@@ -203,9 +203,7 @@ def _resolve_extends(raw: dict[str, Any], file: str, base_dir: Path, chain: tupl
     if str(parent_path) in chain:
         raise ScenarioError(file, "extends", f"circular extends: {' -> '.join(chain)} -> {parent_path}", "remove the cycle")
     parent = _resolve_extends(_read_yaml(parent_path), str(parent_path), parent_path.parent, (*chain, str(parent_path)))
-    child = {k: v for k, v in raw.items() if k != "extends"}
-    child.setdefault("name", Path(file).stem)
-    return _deep_merge(parent, child)
+    return _deep_merge(parent, {k: v for k, v in raw.items() if k != "extends"})
 
 
 def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,23 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fupin_sim import FupinModel, load_scenario, run_scenario
+from fupin_sim import FupinModel, run_scenario
 from fupin_sim.assessment import record_verified_income
 from fupin_sim.households import EXITED, NON_POOR, POOR, Household
 from fupin_sim.shocks import illness
 from fupin_sim.villages import Village
 
 
-def small(scale: float = 0.05, **changes) -> "Scenario":  # noqa: F821
-    """The baseline on a scaled-down district, with top-level changes."""
-    data = load_scenario("baseline").to_dict()
-    data.update(population_scale=scale, **changes)
-    return load_scenario(data)
-
-
-def test_serious_illness_costs_the_uninsured_the_whole_bill_and_the_insured_the_unreimbursed_part():
+def test_serious_illness_costs_the_uninsured_the_whole_bill_and_the_insured_the_unreimbursed_part(small_scenario):
     cost = 20_000.0
-    scenario = small(
+    scenario = small_scenario(
         parameters={
             "health.hospitalisation_rate": 1.0,
             "health.serious_illness_share": 1.0,
@@ -44,8 +37,8 @@ def test_serious_illness_costs_the_uninsured_the_whole_bill_and_the_insured_the_
     np.testing.assert_allclose(paid[hit & hh.insured], cost * (1 - reimbursed))
 
 
-def test_medical_spending_is_deducted_from_verified_income():
-    model = FupinModel(small(parameters={"assessment.medical_deduction_share": 1.0}))
+def test_medical_spending_is_deducted_from_verified_income(small_scenario):
+    model = FupinModel(small_scenario(parameters={"assessment.medical_deduction_share": 1.0}))
     hh = model.households
     for column in ("ytd_wage_cny", "ytd_farm_cny", "ytd_industry_cny", "ytd_property_cny", "ytd_transfer_cny"):
         getattr(hh, column)[:] = 0.0
@@ -58,8 +51,8 @@ def test_medical_spending_is_deducted_from_verified_income():
     assert hh.income_pc_cny[1] == pytest.approx(12_000 / hh.size[1])
 
 
-def test_a_registered_household_above_the_line_with_all_six_haves_exits_in_december_once():
-    model = FupinModel(small())
+def test_a_registered_household_above_the_line_with_all_six_haves_exits_in_december_once(small_scenario):
+    model = FupinModel(small_scenario())
     hh = model.households
     for _ in range(11):
         model.step()
@@ -79,8 +72,8 @@ def test_a_registered_household_above_the_line_with_all_six_haves_exits_in_decem
     assert row.margin_share == pytest.approx(hh.income_pc_cny[target] / 3100 - 1)
 
 
-def test_a_registered_household_missing_one_have_does_not_exit_however_rich():
-    model = FupinModel(small())
+def test_a_registered_household_missing_one_have_does_not_exit_however_rich(small_scenario):
+    model = FupinModel(small_scenario())
     hh = model.households
     for _ in range(11):
         model.step()
@@ -93,8 +86,8 @@ def test_a_registered_household_missing_one_have_does_not_exit_however_rich():
     assert hh.status[target] == POOR
 
 
-def test_an_exited_household_whose_income_falls_below_the_line_returns():
-    model = FupinModel(small())
+def test_an_exited_household_whose_income_falls_below_the_line_returns(small_scenario):
+    model = FupinModel(small_scenario())
     hh = model.households
     for _ in range(23):
         model.step()
@@ -110,8 +103,8 @@ def test_an_exited_household_whose_income_falls_below_the_line_returns():
 
 
 @pytest.mark.parametrize("detection, expect_new", [(1.0, True), (0.0, False)])
-def test_non_registered_households_falling_below_the_line_are_registered_when_detected(detection, expect_new):
-    model = FupinModel(small(parameters={"assessment.new_poor_detection_prob": detection}))
+def test_non_registered_households_falling_below_the_line_are_registered_when_detected(small_scenario, detection, expect_new):
+    model = FupinModel(small_scenario(parameters={"assessment.new_poor_detection_prob": detection}))
     hh = model.households
     for _ in range(11):
         model.step()
@@ -123,8 +116,8 @@ def test_non_registered_households_falling_below_the_line_are_registered_when_de
     assert ((hh.entry_year[fallen] == 2016).all()) == expect_new
 
 
-def test_same_seed_gives_identical_tables_and_another_seed_does_not():
-    scenario = small()
+def test_same_seed_gives_identical_tables_and_another_seed_does_not(small_scenario):
+    scenario = small_scenario()
     first, second = run_scenario(scenario), run_scenario(scenario)
     pd.testing.assert_frame_equal(first.yearly, second.yearly)
     pd.testing.assert_frame_equal(first.events, second.events)
@@ -135,9 +128,9 @@ def test_same_seed_gives_identical_tables_and_another_seed_does_not():
     )
 
 
-def test_registry_balance_holds_every_year():
+def test_registry_balance_holds_every_year(small_scenario):
     """Poor at the end = poor at the start - exits + returns + new poor, and shares stay in [0, 1]."""
-    yearly = run_scenario(small(scale=0.1)).yearly
+    yearly = run_scenario(small_scenario(scale=0.1)).yearly
     balance = (
         yearly.registered_poor_households_start - yearly.exits_households + yearly.returns_households
         + yearly.new_poor_households
@@ -147,8 +140,8 @@ def test_registry_balance_holds_every_year():
     assert yearly.exit_share_cum.between(0, 1).all() and yearly.incidence.between(0, 1).all()
 
 
-def test_exited_households_are_counted_once_in_the_cumulative_share():
-    model = FupinModel(small(scale=0.1))
+def test_exited_households_are_counted_once_in_the_cumulative_share(small_scenario):
+    model = FupinModel(small_scenario(scale=0.1))
     result = model.run()
     hh = model.households
     registered_people = hh.size[hh.registered_2015].sum()
@@ -158,16 +151,16 @@ def test_exited_households_are_counted_once_in_the_cumulative_share():
     assert not exits.duplicated(["year", "household"]).any()
 
 
-def test_baseline_misses_the_2016_and_2017_targets_by_a_wide_margin():
-    yearly = run_scenario(small(scale=0.2)).yearly.set_index("year")
+def test_baseline_misses_the_2016_and_2017_targets_by_a_wide_margin(small_scenario):
+    yearly = run_scenario(small_scenario(scale=0.2)).yearly.set_index("year")
     assert not yearly.loc[2016, "exit_target_met"] and not yearly.loc[2017, "exit_target_met"]
     assert yearly.loc[2016, "exit_share_cum"] < 0.6 / 2
     assert yearly.loc[2017, "exit_share_cum"] < 1.0 / 2
     assert not yearly.loc[2017, "village_target_met"]
 
 
-def test_agents_are_mesa_handles_over_the_columns():
-    model = FupinModel(small())
+def test_agents_are_mesa_handles_over_the_columns(small_scenario):
+    model = FupinModel(small_scenario())
     households = model.agents_by_type[Household]
     assert len(households) == len(model.households)
     assert len(model.agents_by_type[Village]) == len(model.villages)
@@ -180,6 +173,6 @@ def test_agents_are_mesa_handles_over_the_columns():
     assert handle.size == 4 and len(handle.members) == (model.persons.household == 3).sum()
 
 
-def test_horizon_is_configurable():
-    result = run_scenario(small(end="2017-12"))
+def test_horizon_is_configurable(small_scenario):
+    result = run_scenario(small_scenario(end="2017-12"))
     assert list(result.yearly.year) == [2016, 2017]

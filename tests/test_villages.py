@@ -5,18 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fupin_sim import FupinModel, load_scenario
+from fupin_sim import FupinModel
 from fupin_sim.assessment import delist_villages, village_incidence
 from fupin_sim.households import NON_POOR, POOR
 from fupin_sim.villages import VILLAGE_HAVES
 
 
 @pytest.fixture
-def model_with_village_at(request):
+def model_with_village_at(request, small_scenario):
     """A model whose poor village 0 has the given incidence and all five haves."""
-    data = load_scenario("baseline").to_dict()
-    data["population_scale"] = 0.2
-    model = FupinModel(load_scenario(data))
+    model = FupinModel(small_scenario(0.2))
     model.month_index = 11  # December 2016
     hh = model.households
     members = np.flatnonzero(hh.village == 0)
