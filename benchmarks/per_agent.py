@@ -46,11 +46,9 @@ AGENT_COLUMNS = (
     "migrant_units",
     "wage_per_unit_cny_per_year",
     "farm_cny_per_year",
-    "industry_cny_per_year",
     "property_cny_per_year",
     "other_transfer_cny_per_year",
     "pension_cny_per_year",
-    "dibao_cny_per_year",
     "wage_factor",
     "farm_factor",
     "job_loss_months_left",
@@ -134,6 +132,9 @@ class PerAgentHousehold(mesa.Agent):
         super().__init__(model)
         for name, value in state.items():
             setattr(self, name, value)
+        # Programme income streams (broiler income, 低保 top-up), accrued like the model's.
+        self.industry_cny_per_year = 0.0
+        self.dibao_cny_per_year = 0.0
         self.reset_accounts()
 
     def reset_accounts(self) -> None:

@@ -70,6 +70,25 @@ def accrue_month(model: FupinModel) -> None:
     hh.ytd_wage_cny += hh.wage_per_unit_cny_per_year * working_units * hh.wage_factor * (1.0 - job_loss) / 12
     farm_kept = np.maximum(1.0 - p.value("income.farm_loss_per_migrant_share") * hh.migrant_units, 0.0)
     hh.ytd_farm_cny += hh.farm_cny_per_year * farm_kept * hh.farm_factor / 12
-    hh.ytd_industry_cny += hh.industry_cny_per_year * np.exp(model.broiler_price_log) / 12
     hh.ytd_property_cny += hh.property_cny_per_year / 12
-    hh.ytd_transfer_cny += (hh.pension_cny_per_year + hh.other_transfer_cny_per_year + hh.dibao_cny_per_year) / 12
+    hh.ytd_transfer_cny += (hh.pension_cny_per_year + hh.other_transfer_cny_per_year) / 12
+    _accrue_programme_streams(model)
+
+
+def _accrue_programme_streams(model: FupinModel) -> None:
+    """Add one month of every programme income stream to its source's account.
+
+    Farm streams share the household's farm fortunes (disasters, the year's
+    harvest); broiler (industry) streams move with the district price.
+    """
+    hh = model.households
+    price = np.exp(model.broiler_price_log)
+    for programme in model.programmes:
+        for stream in programme.streams.values():
+            account = getattr(hh, f"ytd_{stream.source}_cny")
+            if stream.source == "farm":
+                account += stream.rate_cny_per_year * hh.farm_factor / 12
+            elif stream.source == "industry":
+                account += stream.rate_cny_per_year * (price / 12)
+            else:
+                account += stream.rate_cny_per_year / 12

@@ -103,6 +103,17 @@ class FupinModel(mesa.Model):
         self._create_handles()
         return super().agents_by_type
 
+    def programme(self, key: str):
+        """The active programme with scenario key ``key``.
+
+        Raises:
+            KeyError: if the scenario has no such programme.
+        """
+        for programme in self.programmes:
+            if programme.key == key:
+                return programme
+        raise KeyError(f"scenario {self.scenario.name} has no programme '{key}'")
+
     def household(self, row: int) -> Household:
         """The agent handle of household ``row``."""
         return self.agents_by_type[Household][row]

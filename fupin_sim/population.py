@@ -82,6 +82,7 @@ def generate_population(params: ParameterSet, rng: np.random.Generator, scale: f
     refresh_household_aggregates(households, persons)
     _incomes(d, params, rng, households)
     _household_haves(d, rng, households)
+    households.motivation[:] = _motivation(d, rng, registered)
     return Population(villages=villages, households=households, persons=persons)
 
 
@@ -268,6 +269,13 @@ def _incomes(d: _District, params: ParameterSet, rng: np.random.Generator, hh: H
     hh.property_cny_per_year[:] = prop
     hh.income_pc_cny[:] = (wage + farm + prop + hh.pension_cny_per_year + hh.other_transfer_cny_per_year) / hh.size
     hh.gross_income_pc_cny[:] = hh.income_pc_cny
+
+
+def _motivation(d: _District, rng: np.random.Generator, registered: np.ndarray) -> np.ndarray:
+    """Motivation in [0, 1]: Beta-distributed with the group's mean."""
+    mean = d.by_registration(registered, "motivation_mean")
+    concentration = d["motivation_concentration"]
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration)
 
 
 def _household_haves(d: _District, rng: np.random.Generator, hh: HouseholdColumns) -> None:

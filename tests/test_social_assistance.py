@@ -16,6 +16,11 @@ def model_for(programme: dict, parameters: dict | None = None) -> FupinModel:
     return FupinModel(load_scenario(data))
 
 
+def dibao_rate(model: FupinModel) -> np.ndarray:
+    """The 低保 top-up each household is paid this year (CNY/year)."""
+    return model.programme("social_assistance").streams["dibao"].rate_cny_per_year
+
+
 def eligible(model: FupinModel, standard: float) -> np.ndarray:
     hh = model.households
     max_units = model.params.value("social_assistance.dibao_max_labour_units")
@@ -28,11 +33,11 @@ def test_every_eligible_household_is_topped_up_exactly_to_the_standard():
     gross_before = hh.gross_income_pc_cny.copy()
     model.step()  # January: ageing and new disabilities first, then the yearly review
     expected = eligible(model, 3100)
-    paid = hh.dibao_cny_per_year > 0
+    paid = dibao_rate(model) > 0
     assert expected.sum() > 50
     np.testing.assert_array_equal(paid, expected)
-    np.testing.assert_allclose(gross_before[paid] + hh.dibao_cny_per_year[paid] / hh.size[paid], 3100)
-    assert model.ledger.spent("social_assistance", 2016) == pytest.approx(hh.dibao_cny_per_year.sum() / 12)
+    np.testing.assert_allclose(gross_before[paid] + dibao_rate(model)[paid] / hh.size[paid], 3100)
+    assert model.ledger.spent("social_assistance", 2016) == pytest.approx(dibao_rate(model).sum() / 12)
 
 
 def test_the_2015_standard_applies_when_none_is_given():
@@ -40,7 +45,7 @@ def test_the_2015_standard_applies_when_none_is_given():
     standard = model.params.value("social_assistance.dibao_standard_2015")
     model.step()
     expected = eligible(model, standard)
-    np.testing.assert_array_equal(model.households.dibao_cny_per_year > 0, expected)
+    np.testing.assert_array_equal(dibao_rate(model) > 0, expected)
 
 
 def test_spending_never_exceeds_the_budget_and_the_neediest_are_paid_first():
@@ -48,8 +53,8 @@ def test_spending_never_exceeds_the_budget_and_the_neediest_are_paid_first():
     model = model_for({"budget_cny": {year: budget for year in range(2016, 2021)}})
     gross_before = model.households.gross_income_pc_cny.copy()
     model.step()
-    paid = model.households.dibao_cny_per_year > 0
-    unpaid_eligible = eligible(model, model.programmes[0].standard_cny(model, 2016)) & ~paid
+    paid = dibao_rate(model) > 0
+    unpaid_eligible = eligible(model, model.programme("social_assistance").standard_cny(model, 2016)) & ~paid
     assert paid.any() and unpaid_eligible.any()
     assert gross_before[paid].max() <= gross_before[unpaid_eligible].min()
     result = model.run()
@@ -76,7 +81,7 @@ def test_a_later_start_pays_only_from_that_month():
 
 def test_merged_lines_make_the_standard_follow_the_exit_line():
     model = model_for({"merge_with_exit_line_from": 2017, "standard_cny_per_person_year": {2016: 2800}})
-    programme = model.programmes[0]
+    programme = model.programme("social_assistance")
     assert programme.standard_cny(model, 2016) == 2800
     for year in (2017, 2019):
         assert programme.standard_cny(model, year) == model.params.value("poverty_line.exit_line", year)

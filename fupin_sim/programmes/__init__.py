@@ -1,20 +1,31 @@
 """Intervention programmes and the registry that builds them from scenario YAML.
 
-Each programme module holds one class with ``key``, ``SETTINGS``, ``init`` and
-``step`` (see :mod:`fupin_sim.programmes.base`). The scenario's ``programmes:``
-mapping names programmes by key; an unknown key is an error.
+Each module in this package holds one :class:`~fupin_sim.programmes.base.Programme`
+subclass with a ``key``; the registry finds them all, so adding a programme is
+adding a module. The scenario's ``programmes:`` mapping names programmes by key;
+an unknown key is an error. Programmes run each month in the order of their keys.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
 from fupin_sim.errors import ScenarioError
 from fupin_sim.programmes.base import Programme
-from fupin_sim.programmes.social_assistance import SocialAssistance
 from fupin_sim.settings import Horizon, did_you_mean, validate_settings
 
-REGISTRY: dict[str, type[Programme]] = {cls.key: cls for cls in (SocialAssistance,)}
+
+def _discover() -> dict[str, type[Programme]]:
+    """Import every module of this package and map each programme's key to its class."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    found = {cls.key: cls for cls in Programme.__subclasses__() if hasattr(cls, "key")}
+    return dict(sorted(found.items()))
+
+
+REGISTRY: dict[str, type[Programme]] = _discover()
 
 
 def validate_programmes(given: Any, file: str, horizon: Horizon) -> dict[str, dict[str, Any]]:

@@ -2,19 +2,38 @@
 
 A programme is built from its scenario settings when the model is built (never
 switched on mid-run), then ``init(model)`` once and ``step(model)`` every month.
-What it pays goes to the model's ledger; with a yearly budget it never commits
-more than the budget left.
+``step`` runs the yearly ``review`` in the programme's first active month of each
+year (enrolment: eligibility, take-up, targeting order, capacity and budget),
+applies effects that fall due (lags), and pays the programme's income streams.
+
+Money: one-off costs are posted to the ledger when committed; a paid income
+stream (低保, public-welfare wages, subsidies) is committed for the rest of the
+year at the review and posted month by month. With a yearly budget a programme
+never commits more than is left, so spending never exceeds the budget.
+
+Income streams: a programme adds income to households through named streams,
+each feeding one income source (``wage``, ``farm``, ``industry``, ``property``,
+``transfer``). Paid streams are direct support, which ``withdraw_from_exited``
+removes from exited households; investment returns (sheds, shares, skills) stay.
 """
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+
+from fupin_sim.households import CAUSE_INDEX, EXITED
 from fupin_sim.settings import Month, Setting
 
 if TYPE_CHECKING:
     from fupin_sim.model import FupinModel
+
+INCOME_SOURCES = ("wage", "farm", "industry", "property", "transfer")
+TARGETING_ORDERS = ("nearest_to_line", "poorest_first", "cause_matched", "random")
 
 COMMON_SETTINGS = {
     "start": Setting("month", None, "First month of delivery (default: the first simulated month)", nullable=True),
@@ -26,14 +45,51 @@ COMMON_SETTINGS = {
         minimum=0,
         nullable=True,
     ),
+    "withdraw_from_exited": Setting(
+        "integer",
+        None,
+        "From this year on, exited households lose the programme's direct support (paid streams); null: never",
+        minimum=2014,
+        nullable=True,
+    ),
 }
+
+
+def enrolment_settings(default_targeting: str) -> dict[str, Setting]:
+    """Settings of programmes that enrol households: targeting order and yearly capacity."""
+    return {
+        "targeting": Setting(
+            "choice", default_targeting, "Order in which eligible households are served", choices=TARGETING_ORDERS
+        ),
+        "capacity_per_year": Setting(
+            "integer", None, "Most households enrolled per year; null: no limit but the budget", minimum=0, nullable=True
+        ),
+    }
+
+
+@dataclass
+class IncomeStream:
+    """A programme's contribution to one income source, CNY per household per year.
+
+    Attributes:
+        source: the income source it feeds (one of ``INCOME_SOURCES``).
+        rate_cny_per_year: per-household annual rate.
+        paid: whether the programme pays it (posted monthly to the ledger, and
+            withdrawn from exited households under ``withdraw_from_exited``).
+    """
+
+    source: str
+    rate_cny_per_year: np.ndarray
+    paid: bool
 
 
 class Programme:
     """Base class of the intervention programmes.
 
     Subclasses set ``key`` (the scenario key), ``label`` (with the Chinese name),
-    ``SETTINGS`` (their own keys), and implement ``init`` and ``step``.
+    ``SETTINGS`` (their own keys), ``MATCHED_CAUSES`` (for ``cause_matched``
+    targeting) and implement ``review`` (yearly) and, where needed, ``apply_due``
+    (lagged effects) and ``monthly``.
 
     Args:
         settings: validated settings (see :meth:`specs`).
@@ -42,24 +98,56 @@ class Programme:
     key: ClassVar[str]
     label: ClassVar[str]
     SETTINGS: ClassVar[dict[str, Setting]] = {}
+    MATCHED_CAUSES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, settings: dict[str, Any]):
         self.settings = settings
+        self.streams: dict[str, IncomeStream] = {}
+        self.enrolled: np.ndarray | None = None
+        self._committed_cny = 0.0
+        self._enrolled_this_year = 0
+        self._due: dict[int, list[np.ndarray]] = defaultdict(list)
 
     @classmethod
     def specs(cls) -> dict[str, Setting]:
         """All accepted settings: the common ones and the programme's own."""
         return {**COMMON_SETTINGS, **cls.SETTINGS}
 
-    def init(self, model: FupinModel) -> None:
-        """Prepare per-household state before the first month."""
-
-    def step(self, model: FupinModel) -> None:
-        """Deliver the programme for the model's current month."""
-
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data (months as text)."""
         return {k: str(v) if isinstance(v, Month) else v for k, v in self.settings.items()}
+
+    # --- life cycle ------------------------------------------------------------
+
+    def init(self, model: FupinModel) -> None:
+        """Prepare per-household state before the first month."""
+        self.enrolled = np.zeros(len(model.households), dtype=bool)
+
+    def step(self, model: FupinModel) -> None:
+        """One month: the yearly review when due, lagged effects, paid streams."""
+        if not self.is_active(model):
+            return
+        if self.is_review_month(model):
+            self._enrolled_this_year = 0
+            self._committed_cny = 0.0
+            self._withdraw(model)
+            self.review(model)
+        due = self._due.pop(model.current_month.ordinal, [])
+        if due:
+            self.apply_due(model, np.concatenate(due))
+        self.monthly(model)
+        self._pay_streams(model)
+
+    def review(self, model: FupinModel) -> None:
+        """Yearly enrolment and re-assessment (first active month of each year)."""
+
+    def apply_due(self, model: FupinModel, rows: np.ndarray) -> None:
+        """Apply effects scheduled with :meth:`schedule` that fall due this month."""
+
+    def monthly(self, model: FupinModel) -> None:
+        """Monthly delivery beyond paying the streams."""
+
+    # --- timing ----------------------------------------------------------------
 
     def is_active(self, model: FupinModel) -> bool:
         """Whether delivery has started by the model's current month."""
@@ -76,9 +164,151 @@ class Programme:
                 first = later_start
         return model.current_month == first
 
+    def schedule(self, model: FupinModel, rows: np.ndarray, lag_months: int) -> None:
+        """Have :meth:`apply_due` called for ``rows`` ``lag_months`` from now (0: this month)."""
+        if rows.size:
+            self._due[model.current_month.ordinal + int(lag_months)].append(rows)
+
+    def months_left_in_year(self, model: FupinModel) -> int:
+        """Months from the current one to December, inclusive."""
+        return 13 - model.month
+
+    # --- money -----------------------------------------------------------------
+
     def budget_left_cny(self, model: FupinModel) -> float:
-        """Money left this year (``inf`` for an entitlement without a budget)."""
+        """Money left this year after what was spent and committed (``inf`` without a budget)."""
         budget = self.settings["budget_cny"]
         if budget is None:
             return math.inf
-        return budget.get(model.year, 0.0) - model.ledger.spent(self.key, model.year)
+        return budget.get(model.year, 0.0) - model.ledger.spent(self.key, model.year) - self._committed_cny
+
+    def budget_cny(self, year: int) -> float | None:
+        """The budget of ``year`` (``None`` for an entitlement)."""
+        budget = self.settings["budget_cny"]
+        return None if budget is None else budget.get(year, 0.0)
+
+    def post(self, model: FupinModel, rows: np.ndarray, amounts_cny: np.ndarray | float) -> None:
+        """Record a one-off payment for ``rows`` in the ledger."""
+        model.ledger.post(self.key, model.year, rows, amounts_cny)
+
+    def stream(self, model: FupinModel, name: str, source: str, paid: bool) -> IncomeStream:
+        """The programme's income stream ``name`` (created on first use)."""
+        if name not in self.streams:
+            if source not in INCOME_SOURCES:
+                raise ValueError(f"unknown income source {source}")
+            self.streams[name] = IncomeStream(source, np.zeros(len(model.households)), paid)
+        return self.streams[name]
+
+    def commit_stream(self, model: FupinModel, name: str, rows: np.ndarray, rate_cny_per_year: np.ndarray) -> None:
+        """Start paying ``rate_cny_per_year`` to ``rows`` from this month; commits the rest of the year.
+
+        Callers check :meth:`budget_left_cny` first (see :meth:`affordable`).
+        """
+        stream = self.streams[name]
+        stream.rate_cny_per_year[rows] = rate_cny_per_year
+        self._committed_cny += float(np.sum(rate_cny_per_year) * self.months_left_in_year(model) / 12)
+
+    def _pay_streams(self, model: FupinModel) -> None:
+        for stream in self.streams.values():
+            if stream.paid:
+                paid = np.flatnonzero(stream.rate_cny_per_year)
+                if paid.size:
+                    amounts = stream.rate_cny_per_year[paid] / 12
+                    model.ledger.post(self.key, model.year, paid, amounts)
+                    self._committed_cny = max(self._committed_cny - float(amounts.sum()), 0.0)
+
+    def _withdraw(self, model: FupinModel) -> None:
+        """Stop paid support to exited households once ``withdraw_from_exited`` applies."""
+        year = self.settings["withdraw_from_exited"]
+        if year is None or model.year < year:
+            return
+        exited = model.households.status == EXITED
+        for stream in self.streams.values():
+            if stream.paid:
+                stream.rate_cny_per_year[exited] = 0.0
+
+    def withdrawn(self, model: FupinModel) -> np.ndarray:
+        """Households that no longer get direct support (exited, after ``withdraw_from_exited``)."""
+        year = self.settings["withdraw_from_exited"]
+        if year is None or model.year < year:
+            return np.zeros(len(model.households), dtype=bool)
+        return model.households.status == EXITED
+
+    # --- enrolment ---------------------------------------------------------------
+
+    def take_up(self, model: FupinModel, rows: np.ndarray, base_prob: float) -> np.ndarray:
+        """The ``rows`` that accept the offer.
+
+        The probability rises with the household's motivation and with how many of
+        the village's earlier participants are now above the line (what neighbours
+        who joined earned), around ``base_prob``.
+        """
+        params, hh = model.params, model.households
+        prob = (
+            base_prob
+            + params.value("takeup.motivation_weight") * (hh.motivation[rows] - 0.5)
+            + params.value("takeup.neighbour_weight") * self._neighbour_success(model)[hh.village[rows]]
+        )
+        draw = model.streams[f"{self.key}.take_up"].random(len(hh))[rows]
+        return rows[draw < np.clip(prob, 0.0, 1.0)]
+
+    def _neighbour_success(self, model: FupinModel) -> np.ndarray:
+        """Per village: share of this programme's participants now above the line."""
+        hh, n = model.households, len(model.villages)
+        line = model.params.value("poverty_line.exit_line", model.year - 1)
+        joined = np.bincount(hh.village, weights=self.enrolled, minlength=n)
+        above = np.bincount(hh.village, weights=self.enrolled & (hh.income_pc_cny > line), minlength=n)
+        return np.divide(above, joined, out=np.zeros(n), where=joined > 0)
+
+    def in_targeting_order(self, model: FupinModel, rows: np.ndarray) -> np.ndarray:
+        """``rows`` sorted by the programme's targeting order (ties by row)."""
+        hh = model.households
+        income = hh.income_pc_cny[rows]
+        how = self.settings.get("targeting", "poorest_first")
+        if how == "poorest_first":
+            primary = income
+        elif how == "nearest_to_line":
+            gap = model.params.value("poverty_line.exit_line", model.year) - income
+            primary = np.where(gap > 0, gap, np.inf)  # already above the line: last
+        elif how == "cause_matched":
+            matched = np.isin(hh.cause[rows], [CAUSE_INDEX[c] for c in self.MATCHED_CAUSES])
+            primary = np.where(matched, 0.0, 1.0)
+        else:
+            primary = model.streams[f"{self.key}.targeting"].random(len(hh))[rows]
+        return rows[np.lexsort((rows, income, primary))]
+
+    def affordable(self, model: FupinModel, rows_in_order: np.ndarray, cost_cny: np.ndarray | float) -> np.ndarray:
+        """The longest prefix of ``rows_in_order`` within capacity and the budget left."""
+        capacity = self.settings.get("capacity_per_year")
+        if capacity is not None:
+            rows_in_order = rows_in_order[: max(capacity - self._enrolled_this_year, 0)]
+        cost = np.broadcast_to(np.asarray(cost_cny, dtype=float), rows_in_order.shape)
+        within = np.cumsum(cost) <= self.budget_left_cny(model) + 1e-9
+        return rows_in_order[within]
+
+    def enrol(
+        self, model: FupinModel, eligible: np.ndarray, base_take_up: float, cost_cny: np.ndarray | float = 0.0
+    ) -> np.ndarray:
+        """Offer the programme to the ``eligible`` households not yet enrolled nor withdrawn.
+
+        Take-up, then targeting order, then capacity and budget decide who joins.
+
+        Args:
+            model: the model.
+            eligible: boolean mask over households.
+            base_take_up: take-up probability of an average household.
+            cost_cny: what each household costs this year if it joins (one-off cost
+                plus the rest of the year of any paid stream), per household or a scalar.
+
+        Returns:
+            The rows enrolled, in targeting order; the caller posts their costs and
+            starts their streams.
+        """
+        candidates = np.flatnonzero(eligible & ~self.enrolled & ~self.withdrawn(model))
+        accepted = self.take_up(model, candidates, base_take_up)
+        ordered = self.in_targeting_order(model, accepted)
+        cost = np.broadcast_to(np.asarray(cost_cny, dtype=float), (len(model.households),))[ordered]
+        joined = self.affordable(model, ordered, cost)
+        self.enrolled[joined] = True
+        self._enrolled_this_year += joined.size
+        return joined
