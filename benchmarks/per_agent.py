@@ -10,7 +10,7 @@ in :mod:`fupin_sim.shocks` and :mod:`fupin_sim.income`:
   the transient wage and farm factors, and decide migration;
 * every month: job loss, illness (cost, out-of-pocket share, serious illness
   turning a member chronic), the village's scheduled disaster, and income
-  accrual by source (wage with job loss and migrant premium, farm with the farm
+  accrual by source (local wage with job loss and the migrant net wage, farm with the farm
   factor, broiler industry at the district price, property, transfers).
 
 Left out, because they are not per-household monthly work: the person-level
@@ -31,7 +31,7 @@ import mesa
 
 from fupin_sim.households import HouseholdColumns
 from fupin_sim.parameters import ParameterSet
-from fupin_sim.population import Population
+from fupin_sim.population import BASE_YEAR, Population
 from fupin_sim.settings import Month
 
 # Household columns copied onto each agent as attributes of the same name.
@@ -64,10 +64,9 @@ class Rates:
     property_growth: float
     pension_cny_per_year: float
     income_sigma: float
-    migration_pays: bool
     migration_prob: float
     return_migration_prob: float
-    net_migrant_premium: float
+    migrant_net_wage_cny: float
     job_loss_prob: float
     job_loss_months: int
     job_loss_wage_share: float
@@ -89,17 +88,16 @@ class Rates:
     @classmethod
     def from_params(cls, p: ParameterSet, year: int) -> Rates:
         """The rates in force in ``year``."""
-        premium = p.value("income.migrant_wage_premium") * (1.0 - p.value("income.migrant_cost_share"))
+        years_of_growth = year - BASE_YEAR
         return cls(
             wage_growth=p.value("income.wage_growth"),
             farm_growth=p.value("income.farm_growth"),
             property_growth=p.value("income.property_growth"),
             pension_cny_per_year=p.value("income.pension", year) * 12,
             income_sigma=p.value("income.yearly_income_sigma"),
-            migration_pays=premium > 1.0,
             migration_prob=p.value("income.migration_prob"),
             return_migration_prob=p.value("income.return_migration_prob"),
-            net_migrant_premium=premium,
+            migrant_net_wage_cny=p.value("income.migrant_net_wage") * (1.0 + p.value("income.wage_growth")) ** years_of_growth,
             job_loss_prob=p.value("income.job_loss_prob"),
             job_loss_months=int(p.value("income.job_loss_months")),
             job_loss_wage_share=p.value("income.job_loss_wage_share"),
@@ -174,7 +172,8 @@ class PerAgentHousehold(mesa.Agent):
         draw_go, draw_return = self.random.random(), self.random.random()
         if self.migrant_units > 0 and draw_return < r.return_migration_prob:
             self.migrant_units -= min(1.0, self.migrant_units)
-        if r.migration_pays and self.labour_units - self.migrant_units >= 1.0 and draw_go < r.migration_prob:
+        pays = r.migrant_net_wage_cny > self.wage_per_unit_cny_per_year
+        if pays and self.labour_units - self.migrant_units >= 1.0 and draw_go < r.migration_prob:
             self.migrant_units += 1.0
 
     def job_loss(self) -> None:
@@ -214,9 +213,9 @@ class PerAgentHousehold(mesa.Agent):
     def accrue_month(self) -> None:
         """Add one month of income by source to the year-to-date accounts."""
         r = self.model.rates
-        working_units = self.labour_units + self.migrant_units * (r.net_migrant_premium - 1.0)
         kept = 1.0 - r.job_loss_wage_share if self.job_loss_months_left > 0 else 1.0
-        self.ytd_wage_cny += self.wage_per_unit_cny_per_year * working_units * self.wage_factor * kept / 12
+        local_wage = self.wage_per_unit_cny_per_year * (self.labour_units - self.migrant_units) * kept
+        self.ytd_wage_cny += (local_wage + self.migrant_units * r.migrant_net_wage_cny) * self.wage_factor / 12
         farm_kept = max(1.0 - r.farm_loss_per_migrant_share * self.migrant_units, 0.0)
         self.ytd_farm_cny += self.farm_cny_per_year * farm_kept * self.farm_factor / 12
         self.ytd_industry_cny += self.industry_cny_per_year * self.model.broiler_price / 12

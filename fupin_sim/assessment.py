@@ -4,7 +4,14 @@ Order within the review: returns of previously exited households, exits of
 registered households, then identification of new poor among the rest, then
 village delisting. Every status change is an event row with the household's
 per-capita income, its margin over the line and its transfer share, so exits on
-paper (carried by transfers, just over the line) can be told from real ones.
+paper (carried by transfers, just over the line) can be told from real ones:
+
+- an exit's ``pathway`` is the income source that rose most since the household
+  entered the registry (``haves`` when no source rose: a have was fixed);
+- an exit is ``transfer_dependent`` (输血 rather than 造血) when, without the
+  transfers it gained since entry, its income would not clear the line;
+- a return's ``reason`` is ``illness`` when the household would be above the line
+  but for its medical bills, ``haves`` when it lost a have, else ``income``.
 """
 
 from __future__ import annotations
@@ -14,11 +21,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from fupin_sim.households import CAUSES, EXITED, NON_POOR, POOR
+from fupin_sim.households import CAUSES, COMPULSORY_SCHOOL_AGES, EXITED, NON_POOR, POOR
+from fupin_sim.income import INCOME_SOURCES, income_by_source
 
 if TYPE_CHECKING:
     from fupin_sim.model import FupinModel
 
+PATHWAYS = (*INCOME_SOURCES, "haves")
+RETURN_REASONS = ("illness", "income", "haves")
 EVENT_COLUMNS = [
     "year", "event", "household", "village", "people", "cause", "registered_2015",
     "income_pc_cny", "line_cny", "margin_share", "transfer_share",
@@ -33,8 +43,11 @@ def record_verified_income(model: FupinModel) -> None:
     spending. Both are per person.
     """
     hh = model.households
-    gross = hh.ytd_wage_cny + hh.ytd_farm_cny + hh.ytd_industry_cny + hh.ytd_property_cny + hh.ytd_transfer_cny
+    earned = hh.ytd_wage_cny + hh.ytd_farm_cny + hh.ytd_industry_cny + hh.ytd_property_cny
+    gross = earned + hh.ytd_transfer_cny
     net = gross - model.params.value("assessment.medical_deduction_share") * hh.ytd_medical_oop_cny
+    hh.earned_income_pc_cny[:] = earned / hh.size
+    hh.programme_transfer_pc_cny[:] = hh.ytd_programme_transfer_cny / hh.size
     hh.gross_income_pc_cny[:] = gross / hh.size
     hh.income_pc_cny[:] = net / hh.size
     np.divide(hh.ytd_transfer_cny, gross, out=hh.transfer_share, where=gross > 0)
@@ -50,13 +63,15 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
     """
     hh, villages, p, year = model.households, model.villages, model.params, model.year
     record_verified_income(model)
-    income_pc, transfer_share = hh.income_pc_cny, hh.transfer_share
+    income_pc = hh.income_pc_cny
     line = p.value("poverty_line.exit_line", year)
     haves = hh.six_haves()
+    gains = income_by_source(hh) - model.entry_income_by_source
 
     returns = (hh.status == EXITED) & ((income_pc <= line) | ~haves)
     re_exits_before = hh.exit_year > 0
-    exits = (hh.status == POOR) & (income_pc > line * (1.0 + p.value("assessment.exit_margin_share"))) & haves
+    exit_bar = line * (1.0 + p.value("assessment.exit_margin_share"))
+    exits = (hh.status == POOR) & (income_pc > exit_bar) & haves
     detected = model.streams["identification"].random(len(hh)) < p.value("assessment.new_poor_detection_prob")
     new_poor = (hh.status == NON_POOR) & (income_pc <= line) & detected
 
@@ -66,27 +81,33 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
     hh.exit_year[exits] = year
     hh.status[new_poor] = POOR
     hh.entry_year[new_poor] = year
+    model.entry_income_by_source[:, new_poor] = income_by_source(hh)[:, new_poor]
+
+    exit_events = _events(model, "exit", exits, line)
+    exit_events["pathway"] = _pathways(gains[:, exits])
+    exit_events["transfer_dependent"] = (
+        income_pc[exits] - np.maximum(gains[INCOME_SOURCES.index("transfer"), exits], 0.0) / hh.size[exits] <= exit_bar
+    )
+    return_events = _events(model, "return", returns, line)
+    return_events["reason"] = _return_reasons(model, returns, line)
+    events = pd.concat([return_events, exit_events, _events(model, "new_poor", new_poor, line)], ignore_index=True)
 
     delisted_now = delist_villages(model)
-    events = pd.concat(
-        [
-            _events(model, "return", returns, line),
-            _events(model, "exit", exits, line),
-            _events(model, "new_poor", new_poor, line),
-        ],
-        ignore_index=True,
-    )
     registered = hh.registered_2015
-    dependent = exits & (transfer_share >= p.value("assessment.transfer_dependent_share"))
     counts = {
         "exit_line_cny": line,
         "exits_households": int(exits.sum()),
         "exits_people": int(hh.size[exits].sum()),
         "re_exits_households": int((exits & re_exits_before).sum()),
-        "exits_transfer_dependent": int(dependent.sum()),
+        "exits_transfer_dependent": int(exit_events.transfer_dependent.sum()),
+        "exits_own_earnings": int((~exit_events.transfer_dependent).sum()),
+        "exits_thin_margin": int((exit_events.margin_share < p.value("assessment.thin_margin_share")).sum()),
+        "exit_margin_median": float(exit_events.margin_share.median()) if len(exit_events) else None,
+        **{f"exits_via_{name}": int((exit_events.pathway == name).sum()) for name in PATHWAYS},
         "exit_share_cum": float(hh.size[registered & (hh.status == EXITED)].sum() / hh.size[registered].sum()),
         "returns_households": int(returns.sum()),
         "returns_people": int(hh.size[returns].sum()),
+        **{f"returns_{reason}": int((return_events.reason == reason).sum()) for reason in RETURN_REASONS},
         "new_poor_households": int(new_poor.sum()),
         "new_poor_people": int(hh.size[new_poor].sum()),
         "registered_poor_households_end": int((hh.status == POOR).sum()),
@@ -94,8 +115,79 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
         "incidence": float(hh.size[hh.status == POOR].sum() / hh.size.sum()),
         "villages_delisted": int(delisted_now.sum()),
         "villages_delisted_cum": int((villages.delisted_year > 0).sum()),
+        **guarantees(model),
     }
     return counts, events
+
+
+def employed(model: FupinModel) -> np.ndarray:
+    """Households with at least one employed person.
+
+    Employed: a labour unit working away (migrant), a local wage per labour unit of
+    at least ``employment.steady_job_wage_cny_per_year`` (a steady job, not
+    occasional day labour), or a job a programme brought (a placement after
+    training, a public-welfare post: any programme ``wage`` stream).
+    """
+    hh = model.households
+    steady_wage_cny = model.params.value("employment.steady_job_wage_cny_per_year")
+    result = ((hh.labour_units > 0) & (hh.wage_per_unit_cny_per_year >= steady_wage_cny)) | (hh.migrant_units > 0)
+    for programme in model.programmes:
+        for stream in programme.streams.values():
+            if stream.source == "wage":
+                result |= stream.rate_cny_per_year > 0
+    return result
+
+
+def employed_share(model: FupinModel) -> float:
+    """The decision's goal: share of registered households with labour that have an employed person.
+
+    Registered: currently poor or exited (ever registered); ``nan`` when there are none.
+    """
+    hh = model.households
+    group = np.isin(hh.status, (POOR, EXITED)) & (hh.labour_units > 0)
+    return float(employed(model)[group].mean()) if group.any() else float("nan")
+
+
+def guarantees(model: FupinModel) -> dict[str, float]:
+    """The 两不愁三保障 checks among households ever registered (poor or exited), as shares.
+
+    ``employed_share``: see :func:`employed_share`; ``no_dropout_share``: households
+    with compulsory-age children, none out of school; ``safe_housing_share`` and
+    ``insured_share``: all of them.
+    """
+    hh = model.households
+    ever = np.isin(hh.status, (POOR, EXITED))
+    persons = model.persons
+    low, high = COMPULSORY_SCHOOL_AGES
+    school_age = persons.per_household(((persons.age >= low) & (persons.age <= high)).astype(float), len(hh)) > 0
+    with_children = ever & school_age
+
+    def share(have: np.ndarray, among: np.ndarray) -> float:
+        return float(have[among].mean()) if among.any() else float("nan")
+
+    return {
+        "employed_share": employed_share(model),
+        "no_dropout_share": share(hh.dropouts == 0, with_children),
+        "safe_housing_share": share(hh.safe_housing, ever),
+        "insured_share": share(hh.insured, ever),
+    }
+
+
+def _pathways(gains: np.ndarray) -> np.ndarray:
+    """The income source that rose most since entry for each exit; ``haves`` if none rose."""
+    best = np.argmax(gains, axis=0) if gains.size else np.zeros(0, dtype=int)
+    names = np.asarray(INCOME_SOURCES)[best]
+    return np.where(gains.max(axis=0, initial=0.0) > 0, names, "haves")
+
+
+def _return_reasons(model: FupinModel, returns: np.ndarray, line: float) -> np.ndarray:
+    """Why each returner failed: ``haves`` (income still above the line), ``illness``
+    (above the line but for its medical bills) or ``income``."""
+    hh = model.households
+    rows = np.flatnonzero(returns)
+    income = hh.income_pc_cny[rows]
+    medical = model.params.value("assessment.medical_deduction_share") * hh.ytd_medical_oop_cny[rows] / hh.size[rows]
+    return np.where(income > line, "haves", np.where(income + medical > line, "illness", "income"))
 
 
 def village_incidence(model: FupinModel) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Command line: ``fupin run``, ``fupin validate``, ``fupin params``.
+"""Command line: ``fupin run``, ``fupin validate``, ``fupin params``, ``fupin compare``, ``fupin sweep``.
 
 User errors (a bad scenario, a missing file) print one clear message and exit
 with status 2, without a traceback.
@@ -10,14 +10,20 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from fupin_sim import __version__
 from fupin_sim.errors import UserError
+from fupin_sim.executors import EXECUTORS
 from fupin_sim.model import FupinModel
 from fupin_sim.scenario import default_parameters, load_scenario
+
+if TYPE_CHECKING:  # experiments load pyarrow, sweeps scipy.stats: imported when used, so `fupin run` starts fast
+    from fupin_sim.experiments import Experiment, ExperimentResult
 
 EXIT_USER_ERROR = 2
 
@@ -60,7 +66,46 @@ def _parser() -> argparse.ArgumentParser:
     params.add_argument("--grep", default="", help="only paths containing this text")
     params.add_argument("--format", choices=("table", "csv"), default="table")
     params.set_defaults(handler=_params)
+
+    compare = commands.add_parser(
+        "compare",
+        help="replicate scenarios with common random numbers and compare them (intervals, target probabilities)",
+    )
+    compare.add_argument("scenarios", nargs="+", help="scenario names or paths")
+    compare.add_argument("--reps", type=_positive_int, default=10, help="replications per scenario (default: 10)")
+    compare.add_argument("--reference", help="scenario that differences are taken against (default: the first)")
+    compare.add_argument("--seed", type=_non_negative_int, help="base seed (default: the reference scenario's)")
+    _add_experiment_arguments(compare, out_help="keep the runs here (Parquet + manifests) and resume from them")
+    compare.set_defaults(handler=_compare)
+
+    sweep = commands.add_parser("sweep", help="run a sweep file: parameters over a grid or a Latin hypercube")
+    sweep.add_argument("sweep_file", type=Path, help="sweep YAML (see sweeps/)")
+    sweep.add_argument("--reps", type=_positive_int, help="replications per point (default: the sweep file's)")
+    _add_experiment_arguments(sweep, out_help="result store to write and resume from (default: results/sweeps/<sweep>)")
+    sweep.set_defaults(handler=_sweep)
     return parser
+
+
+def _add_experiment_arguments(command: argparse.ArgumentParser, out_help: str) -> None:
+    """The options ``compare`` and ``sweep`` share: execution, output folder, format."""
+    command.add_argument("--executor", choices=EXECUTORS, help="where replications run (default: processes)")
+    command.add_argument("--workers", type=_positive_int, help="worker processes (default: one per core)")
+    command.add_argument("--scheduler", help="address of a running Dask scheduler (implies --executor dask)")
+    command.add_argument("--out", type=Path, help=out_help)
+    command.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="what to print (default: table)"
+    )
+    command.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 def _non_negative_int(text: str) -> int:
@@ -113,6 +158,65 @@ def _params(args: argparse.Namespace) -> int:
         with pd.option_context("display.max_rows", None, "display.max_colwidth", 40, "display.width", 200):
             columns = ["path", "values", "unit", "confidence", "range"]
             print(table[columns].to_string(index=False, justify="left", formatters={"path": "{:<50}".format}))
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from fupin_sim.experiments import comparison
+    from fupin_sim.reports import format_comparison
+
+    experiment = comparison(args.scenarios, args.reps, args.reference, args.seed)
+    return _execute(args, experiment, args.out, format_comparison)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from fupin_sim.reports import format_sweep
+    from fupin_sim.sweeps import load_sweep
+
+    sweep = load_sweep(args.sweep_file)
+    experiment = sweep.experiment(args.reps)
+    return _execute(args, experiment, args.out or Path("results") / "sweeps" / sweep.name, format_sweep)
+
+
+def _execute(
+    args: argparse.Namespace, experiment: Experiment, out: Path | None, format_table: Callable[[ExperimentResult], str]
+) -> int:
+    """Run an experiment, write its tables next to the store, print the summary; 1 if runs failed."""
+    from fupin_sim.experiments import execute
+    from fupin_sim.store import load_manifest
+
+    executor = args.executor or ("dask" if args.scheduler else "processes")
+    try:
+        result = execute(
+            experiment, out, executor=executor, workers=args.workers, scheduler=args.scheduler,
+            progress=False if args.no_progress else None,
+        )
+    except KeyboardInterrupt:
+        if out is None:
+            print("interrupted: nothing kept (use --out DIR to keep finished runs and resume)", file=sys.stderr)
+        else:
+            finished = int((load_manifest(out).status == "ok").sum())
+            print(f"interrupted: {finished} finished runs are kept in {out}/; run the same command again to resume",
+                  file=sys.stderr)
+        return 130
+    if out is not None:
+        try:
+            result.summary.to_csv(out / "summary.csv", index=False)
+            result.table.to_csv(out / "replications.csv", index=False)
+        except OSError as err:
+            raise UserError(f"cannot write results to {out}: {err.strerror}") from None
+    if args.format == "json":
+        print(json.dumps(result.to_json_dict()))
+    elif args.format == "csv":
+        print(result.summary.to_csv(index=False), end="")
+    else:
+        print(format_table(result))
+    if result.failed:
+        first = result.runs[result.runs.status == "failed"].iloc[0]
+        where = f"tracebacks in {out}/runs/*/*/manifest.json" if out else "use --out DIR to keep the tracebacks"
+        print(f"warning: {result.failed} of {len(result.runs)} runs failed, e.g. replication {first.replication} "
+              f"of {first.scenario}: {first.error} ({where})", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -75,9 +75,12 @@ class HouseholdColumns(ColumnStore):
         "ytd_industry_cny": (np.float64, "broiler income accrued this year"),
         "ytd_property_cny": (np.float64, "property income accrued this year"),
         "ytd_transfer_cny": (np.float64, "transfers accrued this year (pension, 低保, other)"),
+        "ytd_programme_transfer_cny": (np.float64, "the part of this year's transfers paid by programmes (低保, allowances, subsidies)"),
         "ytd_medical_oop_cny": (np.float64, "out-of-pocket medical spending this year"),
         "income_pc_cny": (np.float64, "per-capita net income at the latest verification (after medical deduction)"),
         "gross_income_pc_cny": (np.float64, "per-capita gross income at the latest verification (before medical deduction)"),
+        "earned_income_pc_cny": (np.float64, "per-capita wages, farm, broiler and property income at the latest verification"),
+        "programme_transfer_pc_cny": (np.float64, "per-capita transfers paid by programmes at the latest verification"),
         "transfer_share": (np.float32, "transfers in gross income at the latest verification"),
     }
 

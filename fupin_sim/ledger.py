@@ -1,8 +1,9 @@
-"""The spending ledger (扶贫项目资金台账): programme × year × household.
+"""The spending ledger (扶贫项目资金台账): programme × year × household or village.
 
 Programmes post what they pay; budgets are checked against what was posted. The
-ledger keeps one dense array per (programme, year) that has spending, so posting
-is vectorised and aggregation by village is a ``bincount``.
+ledger keeps one dense array per (programme, year) that has spending, for
+households and for village projects, so posting is vectorised and aggregation
+by village is a ``bincount``.
 """
 
 from __future__ import annotations
@@ -12,17 +13,22 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
+LEDGER_COLUMNS = ["programme", "year", "village", "spending_cny", "households_paid"]
+
 
 class Ledger:
-    """Spending by programme, year and household.
+    """Spending by programme, year and household (or village, for village projects).
 
     Args:
         n_households: number of household rows.
+        n_villages: number of village rows.
     """
 
-    def __init__(self, n_households: int):
+    def __init__(self, n_households: int, n_villages: int):
         self.n_households = n_households
-        self._by_key: dict[tuple[str, int], np.ndarray] = defaultdict(lambda: np.zeros(self.n_households))
+        self.n_villages = n_villages
+        self._households: dict[tuple[str, int], np.ndarray] = defaultdict(lambda: np.zeros(self.n_households))
+        self._villages: dict[tuple[str, int], np.ndarray] = defaultdict(lambda: np.zeros(self.n_villages))
 
     def post(self, programme: str, year: int, households: np.ndarray, amounts_cny: np.ndarray | float) -> None:
         """Record payments to ``households`` (row indices or a boolean mask).
@@ -30,40 +36,65 @@ class Ledger:
         Raises:
             ValueError: if any amount is negative.
         """
-        rows = np.flatnonzero(households) if households.dtype == bool else households
+        self._add(self._households[(programme, year)], households, amounts_cny, programme, year)
+
+    def post_village(self, programme: str, year: int, villages: np.ndarray, amounts_cny: np.ndarray | float) -> None:
+        """Record spending on village projects (row indices or a boolean mask)."""
+        self._add(self._villages[(programme, year)], villages, amounts_cny, programme, year)
+
+    @staticmethod
+    def _add(account: np.ndarray, rows: np.ndarray, amounts_cny: np.ndarray | float, programme: str, year: int) -> None:
+        rows = np.flatnonzero(rows) if rows.dtype == bool else rows
         amounts = np.broadcast_to(np.asarray(amounts_cny, dtype=float), rows.shape)
         if amounts.size and amounts.min() < 0:
             raise ValueError(f"{programme}: negative payment posted for {year}")
-        np.add.at(self._by_key[(programme, year)], rows, amounts)
+        np.add.at(account, rows, amounts)
 
-    def spent(self, programme: str, year: int) -> float:
-        """Total posted by ``programme`` in ``year``."""
-        key = (programme, year)
-        return float(self._by_key[key].sum()) if key in self._by_key else 0.0
+    def spent(self, programme: str, year: int | None = None) -> float:
+        """Total posted by ``programme`` in ``year`` (all years if ``None``)."""
+        total = 0.0
+        for accounts in (self._households, self._villages):
+            for (name, posted_year), amounts in accounts.items():
+                if name == programme and (year is None or posted_year == year):
+                    total += float(amounts.sum())
+        return total
 
-    def by_household(self, programme: str, year: int) -> np.ndarray:
-        """Per-household spending of ``programme`` in ``year`` (zeros if none)."""
-        key = (programme, year)
-        return self._by_key[key].copy() if key in self._by_key else np.zeros(self.n_households)
+    def by_household(self, programme: str, year: int | None = None) -> np.ndarray:
+        """Per-household spending of ``programme`` in ``year`` (all years if ``None``)."""
+        total = np.zeros(self.n_households)
+        for (name, posted_year), amounts in self._households.items():
+            if name == programme and (year is None or posted_year == year):
+                total += amounts
+        return total
+
+    def by_village(self, programme: str, year: int | None = None) -> np.ndarray:
+        """Per-village spending on village projects of ``programme`` (all years if ``None``)."""
+        total = np.zeros(self.n_villages)
+        for (name, posted_year), amounts in self._villages.items():
+            if name == programme and (year is None or posted_year == year):
+                total += amounts
+        return total
 
     def to_frame(self, village: np.ndarray) -> pd.DataFrame:
         """Tidy table: programme, year, village, spending_cny, households paid."""
-        n_villages = int(village.max()) + 1
+        keys = sorted(set(self._households) | set(self._villages))
         frames = []
-        for (programme, year), amounts in sorted(self._by_key.items()):
-            paid = amounts > 0
+        for programme, year in keys:
+            household_amounts = self._households.get((programme, year), np.zeros(self.n_households))
+            paid = household_amounts > 0
             frames.append(
                 pd.DataFrame(
                     {
                         "programme": programme,
                         "year": year,
-                        "village": np.arange(n_villages),
-                        "spending_cny": np.bincount(village, weights=amounts, minlength=n_villages),
-                        "households_paid": np.bincount(village[paid], minlength=n_villages),
+                        "village": np.arange(self.n_villages),
+                        "spending_cny": np.bincount(village, weights=household_amounts, minlength=self.n_villages)
+                        + self._villages.get((programme, year), np.zeros(self.n_villages)),
+                        "households_paid": np.bincount(village[paid], minlength=self.n_villages),
                     }
                 )
             )
         if not frames:
-            return pd.DataFrame(columns=["programme", "year", "village", "spending_cny", "households_paid"])
+            return pd.DataFrame(columns=LEDGER_COLUMNS)
         table = pd.concat(frames, ignore_index=True)
         return table[table.spending_cny > 0].reset_index(drop=True)

@@ -26,7 +26,7 @@ from fupin_sim.households import POOR, Household
 from fupin_sim.ledger import Ledger
 from fupin_sim.population import generate_population
 from fupin_sim.programmes import build_programmes
-from fupin_sim.results import RunResult, yearly_row
+from fupin_sim.results import RunResult, programme_summary, yearly_row
 from fupin_sim.rng import RandomStreams
 from fupin_sim.scenario import Scenario, load_scenario
 from fupin_sim.settings import Month
@@ -63,11 +63,15 @@ class FupinModel(mesa.Model):
         population = generate_population(self.params, self.streams["population"], scenario.population_scale)
         self.households, self.persons, self.villages = population.households, population.persons, population.villages
         self.first_person = (np.cumsum(self.households.size) - self.households.size).astype(np.int64)
+        self.entry_income_by_source = income.rates_by_source(self.households)
         self._handles_created = False
 
-        self.ledger = Ledger(len(self.households))
+        self.ledger = Ledger(len(self.households), len(self.villages))
+        self.medical_cover = None  # set by the health programme, read by shocks.illness
+        self.school_support = None  # set by the education programme, read by shocks.yearly_person_events
         self.programmes = build_programmes(scenario.programmes)
         self.broiler_price_log = 0.0
+        self.wage_index = 1.0  # wage level relative to 2015, grown each January
         self.month_index = -1
         self._year_start: dict[str, int] = {}
         self._yearly: list[dict[str, Any]] = []
@@ -153,6 +157,8 @@ class FupinModel(mesa.Model):
             programme.step(self)
         income.accrue_month(self)
         if self.month == 12:
+            for programme in self.programmes:
+                programme.settle_year(self)
             self._verify()
         if self.month_index == self.horizon.months - 1:
             self.running = False
@@ -177,8 +183,8 @@ class FupinModel(mesa.Model):
 
     def _verify(self) -> None:
         counts, events = verify_year(self)
-        spending = {p.key: self.ledger.spent(p.key, self.year) for p in self.programmes}
-        self._yearly.append(yearly_row(self.year, self._year_start, counts, spending, self.scenario.targets))
+        money = {p.key: (self.ledger.spent(p.key, self.year), p.budget_cny(self.year)) for p in self.programmes}
+        self._yearly.append(yearly_row(self.year, self._year_start, counts, money, self.scenario.targets))
         self._events.append(events)
         if self.scenario.outputs["household_panel"]:
             panel = self.households.to_frame(PANEL_COLUMNS)
@@ -198,6 +204,7 @@ class FupinModel(mesa.Model):
             yearly=pd.DataFrame(self._yearly),
             events=pd.concat(self._events, ignore_index=True) if self._events else pd.DataFrame(columns=EVENT_COLUMNS),
             ledger=self.ledger.to_frame(self.households.village),
+            programmes=programme_summary(self),
             shocks=tallies,
             panel=pd.concat(self._panel, ignore_index=True) if self._panel else None,
         )

@@ -267,7 +267,8 @@ def _incomes(d: _District, params: ParameterSet, rng: np.random.Generator, hh: H
     hh.wage_per_unit_cny_per_year[:] = np.divide(wage, hh.labour_units, out=np.zeros_like(wage), where=has_labour)
     hh.farm_cny_per_year[:] = farm
     hh.property_cny_per_year[:] = prop
-    hh.income_pc_cny[:] = (wage + farm + prop + hh.pension_cny_per_year + hh.other_transfer_cny_per_year) / hh.size
+    hh.earned_income_pc_cny[:] = (wage + farm + prop) / hh.size
+    hh.income_pc_cny[:] = hh.earned_income_pc_cny + (pension + hh.other_transfer_cny_per_year) / hh.size
     hh.gross_income_pc_cny[:] = hh.income_pc_cny
 
 

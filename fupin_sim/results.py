@@ -1,9 +1,13 @@
 """Tidy result tables of one run, their targets, and how they are written and shown.
 
 Tables:
-    yearly  one row per verified year: registry at start, exits, cumulative exit
-            share vs target, villages delisted vs target, returns, new poor,
-            incidence, spending by programme (``spending_<programme>_cny``)
+    yearly  one row per verified year: registry at start, exits (by pathway,
+            transfer-dependent, thin margin), cumulative exit share vs target,
+            villages delisted vs target, returns (by reason), new poor, incidence,
+            the 两不愁三保障 checks, and per programme spending, budget and
+            unspent money (``spending_<programme>_cny`` …)
+    programmes  one row per programme: spending, households served, exits and
+            sustained exits among them, cost per exit
     events  one row per status change (exit, return, new_poor) with the
             household's income, margin over the line and transfer share
     ledger  spending by programme, year and village
@@ -23,9 +27,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import yaml
 
+from fupin_sim.households import EXITED
+
 if TYPE_CHECKING:
+    from fupin_sim.model import FupinModel
     from fupin_sim.scenario import Scenario
 
+PROGRAMME_SUMMARY_COLUMNS = [
+    "programme", "label", "spending_cny", "budget_cny", "unspent_cny", "households_served", "exits_served",
+    "sustained_exits_served", "cost_per_exit_cny", "cost_per_sustained_exit_cny",
+]
 JSON_YEAR_KEYS = (
     "exit_share_cum",
     "exit_target_cum",
@@ -45,10 +56,18 @@ def yearly_row(
     year: int,
     year_start: dict[str, int],
     counts: dict[str, Any],
-    spending_by_programme: dict[str, float],
+    money_by_programme: dict[str, tuple[float, float | None]],
     targets: dict[str, dict[int, float] | None],
 ) -> dict[str, Any]:
-    """Assemble one row of the yearly table, with targets and whether they were met."""
+    """Assemble one row of the yearly table, with targets and whether they were met.
+
+    Args:
+        year: the verified year.
+        year_start: registry counts at the start of the year.
+        counts: the verification's counts.
+        money_by_programme: programme key → (spent, budget or ``None`` for an entitlement).
+        targets: the scenario's targets.
+    """
     exit_target = (targets.get("exit_share_cum") or {}).get(year)
     village_target = (targets.get("villages_delisted_cum") or {}).get(year)
     row = {"year": year, **year_start, **counts}
@@ -60,9 +79,46 @@ def yearly_row(
         returns=counts["returns_households"],
         new_poor=counts["new_poor_households"],
     )
-    row.update({f"spending_{key}_cny": amount for key, amount in spending_by_programme.items()})
-    row["spending_cny"] = float(sum(spending_by_programme.values()))
+    for key, (spent, budget) in money_by_programme.items():
+        row[f"spending_{key}_cny"] = spent
+        row[f"budget_{key}_cny"] = budget
+        row[f"unspent_{key}_cny"] = None if budget is None else budget - spent
+    row["spending_cny"] = float(sum(spent for spent, _ in money_by_programme.values()))
     return row
+
+
+def programme_summary(model: FupinModel) -> pd.DataFrame:
+    """One row per programme over the whole run: spending, budget, households served,
+    exits among them, and cost per exit and per sustained exit (still out at the end).
+
+    A household is served by a programme if the programme paid for it, or built a
+    project in its village.
+    """
+    hh, ledger = model.households, model.ledger
+    ever_exited = hh.exit_year > 0
+    sustained = ever_exited & (hh.status == EXITED)
+    rows = []
+    for programme in model.programmes:
+        served = (ledger.by_household(programme.key) > 0) | (ledger.by_village(programme.key)[hh.village] > 0)
+        spent = ledger.spent(programme.key)
+        budgets = programme.settings["budget_cny"]
+        budget = None if budgets is None else float(sum(budgets.get(y, 0.0) for y in model.horizon.years))
+        exits, kept = int((served & ever_exited).sum()), int((served & sustained).sum())
+        rows.append(
+            {
+                "programme": programme.key,
+                "label": programme.label,
+                "spending_cny": spent,
+                "budget_cny": budget,
+                "unspent_cny": None if budget is None else budget - spent,
+                "households_served": int(served.sum()),
+                "exits_served": exits,
+                "sustained_exits_served": kept,
+                "cost_per_exit_cny": spent / exits if exits else None,
+                "cost_per_sustained_exit_cny": spent / kept if kept else None,
+            }
+        )
+    return pd.DataFrame(rows, columns=PROGRAMME_SUMMARY_COLUMNS)
 
 
 @dataclass
@@ -74,6 +130,7 @@ class RunResult:
     yearly: pd.DataFrame
     events: pd.DataFrame
     ledger: pd.DataFrame
+    programmes: pd.DataFrame
     shocks: pd.DataFrame
     panel: pd.DataFrame | None = None
 
@@ -93,7 +150,10 @@ class RunResult:
         """Write every table as CSV plus the resolved scenario; returns the paths written."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        tables = {"yearly": self.yearly, "events": self.events, "ledger": self.ledger, "shocks": self.shocks}
+        tables = {
+            "yearly": self.yearly, "events": self.events, "ledger": self.ledger,
+            "programmes": self.programmes, "shocks": self.shocks,
+        }
         if self.panel is not None:
             tables["panel"] = self.panel
         written = []

@@ -156,8 +156,9 @@ def scenario_from_dict(raw: Mapping[str, Any], file: str = "<dict>") -> Scenario
     outputs = validate_settings(OUTPUTS, raw.get("outputs") or {}, file, "outputs", horizon)
     programmes = validate_programmes(raw.get("programmes"), file, horizon)
     overrides = dict(raw.get("parameters") or {})
+    defaults = default_parameters()
     try:
-        params = default_parameters().with_overrides(overrides)
+        params = defaults.with_overrides(overrides)
     except ParameterError as err:
         raise ScenarioError(file, f"parameters.{err.path}", str(err)) from None
     return Scenario(

@@ -15,7 +15,7 @@ from typing import Any
 
 from fupin_sim.errors import ScenarioError
 
-KINDS = ("number", "integer", "bool", "text", "choice", "month", "by_year")
+KINDS = ("number", "integer", "bool", "text", "choice", "subset", "month", "by_year")
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Setting:
         description: what it means (shown in docs and errors).
         unit: unit of numbers (``CNY`` units must not be negative).
         minimum, maximum: inclusive bounds for numbers.
-        choices: allowed values for ``choice``.
+        choices: allowed values for ``choice`` and ``subset`` (a list of choices).
         nullable: whether ``null`` is allowed.
     """
 
@@ -126,7 +126,11 @@ def validate_settings(
     for key in given:
         if key not in specs:
             raise ScenarioError(file, _join(prefix, key), "unknown key", did_you_mean(key, specs))
-    return {name: _check(spec, given.get(name, spec.default), file, _join(prefix, name), horizon) for name, spec in specs.items()}
+    # Defaults are not held against the horizon: only what the user wrote is.
+    return {
+        name: _check(spec, given.get(name, spec.default), file, _join(prefix, name), horizon if name in given else None)
+        for name, spec in specs.items()
+    }
 
 
 def _join(prefix: str, key: Any) -> str:
@@ -166,6 +170,13 @@ def _check(spec: Setting, value: Any, file: str, key: str, horizon: Horizon | No
         if value not in spec.choices:
             raise ScenarioError(file, key, f"unknown value {value!r}", did_you_mean(value, spec.choices))
         return value
+    if spec.kind == "subset":
+        if not isinstance(value, (list, tuple)):
+            raise ScenarioError(file, key, f"expected a list, got {value!r}", f"choose from {', '.join(spec.choices)}")
+        for item in value:
+            if item not in spec.choices:
+                raise ScenarioError(file, key, f"unknown value {item!r}", did_you_mean(item, spec.choices))
+        return list(value)
     try:
         month = Month.parse(value)
     except ValueError as err:

@@ -2,7 +2,10 @@
 
 Each function acts on the whole population with vectorised draws from its own
 stream (see :mod:`fupin_sim.rng`). Insurance changes what a shock costs the
-household, not whether it happens.
+household, not whether it happens. Two programmes hook in here: a medical cover
+(``model.medical_cover``, the health programme) that lowers out-of-pocket costs
+and the severity of illness, and school support (``model.school_support``, the
+education programme) that lowers the risk of dropping out.
 """
 
 from __future__ import annotations
@@ -37,11 +40,18 @@ def illness(model: FupinModel) -> None:
     model.tally("hospitalisations", hit)
     if hit.size == 0:
         return
-    serious = rng.random(hit.size) < p.value("health.serious_illness_share")
+    cover = model.medical_cover
+    serious_share = p.value("health.serious_illness_share")
+    if cover is not None:
+        serious_share = serious_share * cover.serious_illness_factor(model, hit)
+    serious = rng.random(hit.size) < serious_share
     mean_cost = np.where(serious, p.value("health.serious_cost_mean"), p.value("health.inpatient_cost_mean"))
     cost = lognormal_with_mean(rng, mean_cost, p.value("health.inpatient_cost_sigma"), hit.size)
     reimbursement = p.value("health.inpatient_reimbursement_share")
-    hh.ytd_medical_oop_cny[hit] += out_of_pocket_cny(cost, hh.insured[hit], reimbursement)
+    out_of_pocket = out_of_pocket_cny(cost, hh.insured[hit], reimbursement)
+    if cover is not None:
+        out_of_pocket = cover.cover(model, hit, cost, out_of_pocket)
+    hh.ytd_medical_oop_cny[hit] += out_of_pocket
     model.tally("serious_illness", hit[serious])
 
     turns_chronic = hit[serious & (rng.random(hit.size) < p.value("health.serious_to_chronic_prob"))]
@@ -103,7 +113,10 @@ def yearly_person_events(model: FupinModel) -> None:
     persons.enrolled[persons.age >= 18] = False  # leaving school
     in_compulsory = (persons.age >= low) & (persons.age <= high) & persons.enrolled
     poor_household = hh.status[persons.household] == POOR
-    drops_out = in_compulsory & poor_household & (rng.random(n) < p.value("education.dropout_prob"))
+    dropout_prob = p.value("education.dropout_prob")
+    if model.school_support is not None:
+        dropout_prob = dropout_prob * model.school_support.dropout_factor(model)[persons.household]
+    drops_out = in_compulsory & poor_household & (rng.random(n) < dropout_prob)
     persons.enrolled[drops_out] = False
     model.tally("dropouts", np.unique(persons.household[drops_out]))
     refresh_household_aggregates(hh, persons)

@@ -34,3 +34,13 @@ def small_scenario() -> Callable[..., Scenario]:
         return load_scenario(data)
 
     return make
+
+
+@pytest.fixture
+def small_scenario_file(write_scenario) -> Callable[..., Path]:
+    """Factory: a scenario file extending ``base`` on a scaled-down district, with keys added."""
+
+    def write(name: str, base: str = "baseline", scale: float = 0.05, **changes: Any) -> Path:
+        return write_scenario({"extends": base, "population_scale": scale, **changes}, name=name)
+
+    return write

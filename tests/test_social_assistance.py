@@ -21,22 +21,27 @@ def dibao_rate(model: FupinModel) -> np.ndarray:
     return model.programme("social_assistance").streams["dibao"].rate_cny_per_year
 
 
-def eligible(model: FupinModel, standard: float) -> np.ndarray:
+def means_tested_pc(model: FupinModel) -> np.ndarray:
+    """Last year's income per person as the 低保 means test counts it (earnings and part of other transfers)."""
     hh = model.households
+    other = hh.gross_income_pc_cny - hh.earned_income_pc_cny - hh.programme_transfer_pc_cny
+    return hh.earned_income_pc_cny + model.params.value("social_assistance.means_test_transfer_share") * other
+
+
+def eligible(model: FupinModel, standard: float) -> np.ndarray:
     max_units = model.params.value("social_assistance.dibao_max_labour_units")
-    return (hh.gross_income_pc_cny < standard) & (hh.labour_units <= max_units)
+    return (means_tested_pc(model) < standard) & (model.households.labour_units <= max_units)
 
 
 def test_every_eligible_household_is_topped_up_exactly_to_the_standard():
     model = model_for({"standard_cny_per_person_year": {2016: 3100}})
     hh = model.households
-    gross_before = hh.gross_income_pc_cny.copy()
     model.step()  # January: ageing and new disabilities first, then the yearly review
     expected = eligible(model, 3100)
     paid = dibao_rate(model) > 0
     assert expected.sum() > 50
     np.testing.assert_array_equal(paid, expected)
-    np.testing.assert_allclose(gross_before[paid] + dibao_rate(model)[paid] / hh.size[paid], 3100)
+    np.testing.assert_allclose(means_tested_pc(model)[paid] + dibao_rate(model)[paid] / hh.size[paid], 3100)
     assert model.ledger.spent("social_assistance", 2016) == pytest.approx(dibao_rate(model).sum() / 12)
 
 
@@ -51,12 +56,12 @@ def test_the_2015_standard_applies_when_none_is_given():
 def test_spending_never_exceeds_the_budget_and_the_neediest_are_paid_first():
     budget = 200_000.0
     model = model_for({"budget_cny": {year: budget for year in range(2016, 2021)}})
-    gross_before = model.households.gross_income_pc_cny.copy()
     model.step()
     paid = dibao_rate(model) > 0
     unpaid_eligible = eligible(model, model.programme("social_assistance").standard_cny(model, 2016)) & ~paid
     assert paid.any() and unpaid_eligible.any()
-    assert gross_before[paid].max() <= gross_before[unpaid_eligible].min()
+    income = model.households.income_pc_cny  # poorest first: by last year's verified income
+    assert income[paid].max() <= income[unpaid_eligible].min()
     result = model.run()
     spent = result.ledger.groupby("year").spending_cny.sum()
     assert (spent <= budget + 1e-6).all()
@@ -85,3 +90,26 @@ def test_merged_lines_make_the_standard_follow_the_exit_line():
     assert programme.standard_cny(model, 2016) == 2800
     for year in (2017, 2019):
         assert programme.standard_cny(model, year) == model.params.value("poverty_line.exit_line", year)
+
+
+def test_policy_transfers_are_left_out_of_the_means_test():
+    model = model_for({"standard_cny_per_person_year": {2016: 3100}}, {"social_assistance.means_test_transfer_share": 0.0})
+    model.step()
+    hh = model.households
+    paid = dibao_rate(model) > 0
+    np.testing.assert_allclose(hh.earned_income_pc_cny[paid] + dibao_rate(model)[paid] / hh.size[paid], 3100)
+
+
+def test_the_year_end_settlement_lifts_enrolled_households_to_the_standard():
+    model = model_for({"standard_cny_per_person_year": {2016: 3100}}, {"income.yearly_income_sigma": 0.3})
+    for _ in range(12):
+        model.step()
+    hh = model.households
+    enrolled = model.programme("social_assistance").enrolled
+    assert enrolled.sum() > 50
+    earned = hh.earned_income_pc_cny[enrolled]
+    other = hh.gross_income_pc_cny[enrolled] - earned - hh.programme_transfer_pc_cny[enrolled]
+    means = earned + model.params.value("social_assistance.means_test_transfer_share") * other
+    guaranteed = means + hh.programme_transfer_pc_cny[enrolled]
+    assert guaranteed.min() >= 3100 - 1e-6
+    assert (np.abs(guaranteed - 3100) < 1e-6).sum() > 10  # some needed the settlement

@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from fupin_sim.errors import UserError
+
 PARAMETER_DIR = Path(__file__).resolve().parent
 DATA_DIR = PARAMETER_DIR.parents[1] / "data"
 DISTRICT_FILE = DATA_DIR / "daan.yaml"
@@ -37,7 +39,7 @@ _REQUIRED_FIELDS = ("description", "unit", "source", "confidence")
 _CONFIDENCE_LEVELS = ("H", "M", "L", "EST")
 
 
-class ParameterError(ValueError):
+class ParameterError(UserError, ValueError):
     """A parameter file or a parameter override is invalid.
 
     Args:
@@ -135,8 +137,11 @@ def _parse_parameter(path: str, spec: Any, file: Path) -> Parameter:
 
 
 def _load_file(domain: str, file: Path) -> dict[str, Parameter]:
-    with file.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle) or {}
+    try:
+        with file.open(encoding="utf-8") as handle:
+            raw = yaml.safe_load(handle) or {}
+    except yaml.YAMLError as err:
+        raise ParameterError(f"{file}: not valid YAML: {err}".replace("\n", " ")) from None
     return {f"{domain}.{name}": _parse_parameter(f"{domain}.{name}", spec, file) for name, spec in raw.items()}
 
 

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from fupin_sim.households import CAUSE_INDEX, EXITED
+from fupin_sim.income import INCOME_SOURCES
 from fupin_sim.settings import Month, Setting
 
 if TYPE_CHECKING:
     from fupin_sim.model import FupinModel
 
-INCOME_SOURCES = ("wage", "farm", "industry", "property", "transfer")
 TARGETING_ORDERS = ("nearest_to_line", "poorest_first", "cause_matched", "random")
 
 COMMON_SETTINGS = {
@@ -107,6 +107,7 @@ class Programme:
         self._committed_cny = 0.0
         self._enrolled_this_year = 0
         self._due: dict[int, list[np.ndarray]] = defaultdict(list)
+        self._take_up_draws: dict[str, np.ndarray] = {}
 
     @classmethod
     def specs(cls) -> dict[str, Setting]:
@@ -146,6 +147,9 @@ class Programme:
 
     def monthly(self, model: FupinModel) -> None:
         """Monthly delivery beyond paying the streams."""
+
+    def settle_year(self, model: FupinModel) -> None:
+        """December, after the month's income and before the verification: year-end settlements."""
 
     # --- timing ----------------------------------------------------------------
 
@@ -200,13 +204,16 @@ class Programme:
         return self.streams[name]
 
     def commit_stream(self, model: FupinModel, name: str, rows: np.ndarray, rate_cny_per_year: np.ndarray) -> None:
-        """Start paying ``rate_cny_per_year`` to ``rows`` from this month; commits the rest of the year.
+        """Set ``rows``' rate of stream ``name`` from this month on.
 
-        Callers check :meth:`budget_left_cny` first (see :meth:`affordable`).
+        For a paid stream the rest of the year is committed against the budget;
+        callers check :meth:`budget_left_cny` first (see :meth:`affordable`).
         """
         stream = self.streams[name]
         stream.rate_cny_per_year[rows] = rate_cny_per_year
-        self._committed_cny += float(np.sum(rate_cny_per_year) * self.months_left_in_year(model) / 12)
+        if stream.paid:
+            committed = np.broadcast_to(np.asarray(rate_cny_per_year, dtype=float), rows.shape)
+            self._committed_cny += float(committed.sum() * self.months_left_in_year(model) / 12)
 
     def _pay_streams(self, model: FupinModel) -> None:
         for stream in self.streams.values():
@@ -236,12 +243,20 @@ class Programme:
 
     # --- enrolment ---------------------------------------------------------------
 
-    def take_up(self, model: FupinModel, rows: np.ndarray, base_prob: float) -> np.ndarray:
+    def take_up(self, model: FupinModel, rows: np.ndarray, base_prob: float, offer: str = "") -> np.ndarray:
         """The ``rows`` that accept the offer.
 
         The probability rises with the household's motivation and with how many of
         the village's earlier participants are now above the line (what neighbours
-        who joined earned), around ``base_prob``.
+        who joined earned), around ``base_prob``. Each household keeps one draw per
+        offer for the whole run, so one that declines declines again next year unless
+        its motivation or its neighbours' success changes.
+
+        Args:
+            model: the model.
+            rows: households offered.
+            base_prob: take-up probability of an average household.
+            offer: the instrument offered, when a programme has several.
         """
         params, hh = model.params, model.households
         prob = (
@@ -249,8 +264,9 @@ class Programme:
             + params.value("takeup.motivation_weight") * (hh.motivation[rows] - 0.5)
             + params.value("takeup.neighbour_weight") * self._neighbour_success(model)[hh.village[rows]]
         )
-        draw = model.streams[f"{self.key}.take_up"].random(len(hh))[rows]
-        return rows[draw < np.clip(prob, 0.0, 1.0)]
+        if offer not in self._take_up_draws:
+            self._take_up_draws[offer] = model.streams[f"{self.key}.take_up.{offer}"].random(len(hh))
+        return rows[self._take_up_draws[offer][rows] < np.clip(prob, 0.0, 1.0)]
 
     def _neighbour_success(self, model: FupinModel) -> np.ndarray:
         """Per village: share of this programme's participants now above the line."""
@@ -277,19 +293,39 @@ class Programme:
             primary = model.streams[f"{self.key}.targeting"].random(len(hh))[rows]
         return rows[np.lexsort((rows, income, primary))]
 
-    def affordable(self, model: FupinModel, rows_in_order: np.ndarray, cost_cny: np.ndarray | float) -> np.ndarray:
-        """The longest prefix of ``rows_in_order`` within capacity and the budget left."""
-        capacity = self.settings.get("capacity_per_year")
-        if capacity is not None:
-            rows_in_order = rows_in_order[: max(capacity - self._enrolled_this_year, 0)]
+    def affordable(
+        self, model: FupinModel, rows_in_order: np.ndarray, cost_cny: np.ndarray | float, capacity: int | None = None
+    ) -> np.ndarray:
+        """The longest prefix of ``rows_in_order`` within capacity and the budget left.
+
+        Args:
+            model: the model.
+            rows_in_order: candidate rows, in the order they are served.
+            cost_cny: what each costs (per row or a scalar).
+            capacity: places for this offer, on top of what is left of
+                ``capacity_per_year`` this year (where the programme has one).
+        """
         cost = np.broadcast_to(np.asarray(cost_cny, dtype=float), rows_in_order.shape)
+        limits = [] if capacity is None else [capacity]
+        if self.settings.get("capacity_per_year") is not None:
+            limits.append(self.settings["capacity_per_year"] - self._enrolled_this_year)
+        if limits:
+            keep = max(min(limits), 0)
+            rows_in_order, cost = rows_in_order[:keep], cost[:keep]
         within = np.cumsum(cost) <= self.budget_left_cny(model) + 1e-9
         return rows_in_order[within]
 
     def enrol(
-        self, model: FupinModel, eligible: np.ndarray, base_take_up: float, cost_cny: np.ndarray | float = 0.0
+        self,
+        model: FupinModel,
+        eligible: np.ndarray,
+        base_take_up: float,
+        cost_cny: np.ndarray | float = 0.0,
+        capacity: int | None = None,
+        exclude_enrolled: bool = True,
+        offer: str = "",
     ) -> np.ndarray:
-        """Offer the programme to the ``eligible`` households not yet enrolled nor withdrawn.
+        """Offer the programme (or one of its instruments) to ``eligible`` households not withdrawn.
 
         Take-up, then targeting order, then capacity and budget decide who joins.
 
@@ -299,16 +335,21 @@ class Programme:
             base_take_up: take-up probability of an average household.
             cost_cny: what each household costs this year if it joins (one-off cost
                 plus the rest of the year of any paid stream), per household or a scalar.
+            capacity: places for this offer (see :meth:`affordable`).
+            exclude_enrolled: leave out households already enrolled in the programme.
+            offer: the instrument offered, when a programme has several (see :meth:`take_up`).
 
         Returns:
             The rows enrolled, in targeting order; the caller posts their costs and
             starts their streams.
         """
-        candidates = np.flatnonzero(eligible & ~self.enrolled & ~self.withdrawn(model))
-        accepted = self.take_up(model, candidates, base_take_up)
+        offered = eligible & ~self.withdrawn(model)
+        if exclude_enrolled:
+            offered &= ~self.enrolled
+        accepted = self.take_up(model, np.flatnonzero(offered), base_take_up, offer)
         ordered = self.in_targeting_order(model, accepted)
         cost = np.broadcast_to(np.asarray(cost_cny, dtype=float), (len(model.households),))[ordered]
-        joined = self.affordable(model, ordered, cost)
+        joined = self.affordable(model, ordered, cost, capacity)
         self.enrolled[joined] = True
         self._enrolled_this_year += joined.size
         return joined

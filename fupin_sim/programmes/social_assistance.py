@@ -1,15 +1,21 @@
 """低保兜底: the rural minimum living guarantee as a policy backstop, with its companions.
 
-Eligibility: per-capita gross income without 低保 (large medical bills are a
-matter for medical assistance, not 低保) below the standard, and little working
-capacity (``social_assistance.dibao_max_labour_units``).
+Eligibility: means-tested per-capita income below the standard, and little
+working capacity (``social_assistance.dibao_max_labour_units``). The means test
+counts earnings (wages, farm, broiler, property) and
+``social_assistance.means_test_transfer_share`` of other transfers (pension,
+subsidies), but not what poverty programmes pay (低保 itself, allowances,
+education subsidies) nor medical bills (a matter for medical assistance).
 Delivery: reviewed once a year from last year's verified income; an eligible
 household enrols with probability ``social_assistance.dibao_enrolment_prob``
 (gaps in coverage before the decision), or surely if it is registered poor and
 ``enrol_all_eligible_registered`` is set (the decision's "100 % of eligible
 registered poor"). With a budget, households are served in targeting order
 (poorest first by default) until the money runs out.
-Effect: a monthly top-up of the gap to the standard (补差), counted as transfers.
+Effect: a monthly top-up of the gap to the standard (补差), counted as transfers,
+from last year's means-tested income; in December a settlement tops up whatever
+this year's means-tested income and top-ups still leave below the standard
+(补差到位), so an enrolled household's year never ends below it.
 Households with no labour and no earnings of their own get 特困供养 instead: the
 standard times ``social_assistance.tekun_multiple``. Optional companions: the
 pension premium paid for registered poor adults (a cost, no income), and
@@ -59,6 +65,7 @@ class SocialAssistance(Programme):
     def init(self, model) -> None:
         super().init(model)
         self.stream(model, "dibao", "transfer", paid=True)
+        self.paid_this_year_cny = np.zeros(len(model.households))
         self.stream(model, "disability_allowance", "transfer", paid=True)
 
     def standard_cny(self, model, year: int) -> float:
@@ -78,18 +85,29 @@ class SocialAssistance(Programme):
         if self.settings["disability_allowance"]:
             self._start_disability_allowances(model)
 
+    def _target_pc_cny(self, model) -> np.ndarray:
+        """Per household: the income per person 低保 guarantees this year (特困供养 above the standard)."""
+        hh = model.households
+        standard = self.standard_cny(model, model.year)
+        no_earnings = (hh.labour_units == 0) & (hh.earned_income_pc_cny <= 0)
+        tekun = self.settings["tekun_support"] & no_earnings
+        return np.where(tekun, standard * model.params.value("social_assistance.tekun_multiple"), standard)
+
+    @staticmethod
+    def _means_tested(model, earned: np.ndarray, other_transfers: np.ndarray) -> np.ndarray:
+        """Income as the means test counts it (in the unit of the arguments)."""
+        return earned + model.params.value("social_assistance.means_test_transfer_share") * other_transfers
+
     def _review_dibao(self, model) -> None:
         hh, params = model.households, model.params
         dibao = self.streams["dibao"]
-        income_without_dibao = hh.gross_income_pc_cny - dibao.rate_cny_per_year / hh.size
         dibao.rate_cny_per_year[:] = 0.0
-
-        standard = self.standard_cny(model, model.year)
-        no_earnings = (hh.labour_units == 0) & (hh.wage_per_unit_cny_per_year * hh.labour_units + hh.farm_cny_per_year <= 0)
-        tekun = self.settings["tekun_support"] & no_earnings
-        target_pc = np.where(tekun, standard * params.value("social_assistance.tekun_multiple"), standard)
+        self.paid_this_year_cny = np.zeros(len(hh))
+        other_transfers_pc = hh.gross_income_pc_cny - hh.earned_income_pc_cny - hh.programme_transfer_pc_cny
+        means_pc = self._means_tested(model, hh.earned_income_pc_cny, other_transfers_pc)
+        target_pc = self._target_pc_cny(model)
         eligible = (
-            (income_without_dibao < target_pc)
+            (means_pc < target_pc)
             & (hh.labour_units <= params.value("social_assistance.dibao_max_labour_units"))
             & ~self.withdrawn(model)
         )
@@ -98,12 +116,32 @@ class SocialAssistance(Programme):
             joins |= hh.status == POOR
         candidates = np.flatnonzero(eligible & (self.enrolled | joins))
 
-        gap_cny_per_year = (target_pc - income_without_dibao) * hh.size
+        gap_cny_per_year = (target_pc - means_pc) * hh.size
         ordered = self.in_targeting_order(model, candidates)
         paid = self.affordable(model, ordered, gap_cny_per_year[ordered] * self.months_left_in_year(model) / 12)
         self.enrolled[:] = False
         self.enrolled[paid] = True
         self.commit_stream(model, "dibao", paid, gap_cny_per_year[paid])
+
+    def monthly(self, model) -> None:
+        self.paid_this_year_cny += self.streams["dibao"].rate_cny_per_year / 12
+
+    def settle_year(self, model) -> None:
+        """补差到位: top up enrolled households whose year still ends below the standard."""
+        hh = model.households
+        enrolled = np.flatnonzero(self.enrolled)
+        earned = hh.ytd_wage_cny + hh.ytd_farm_cny + hh.ytd_industry_cny + hh.ytd_property_cny
+        other_transfers = hh.ytd_transfer_cny - hh.ytd_programme_transfer_cny
+        means = self._means_tested(model, earned[enrolled], other_transfers[enrolled])
+        owed = self._target_pc_cny(model)[enrolled] * hh.size[enrolled] - means - self.paid_this_year_cny[enrolled]
+        settle = enrolled[owed > 0]
+        amounts = owed[owed > 0]
+        within = np.cumsum(amounts) <= self.budget_left_cny(model) + 1e-9
+        settle, amounts = settle[within], amounts[within]
+        if settle.size:
+            self.post(model, settle, amounts)
+            hh.ytd_transfer_cny[settle] += amounts
+            hh.ytd_programme_transfer_cny[settle] += amounts
 
     def _pay_pension_premiums(self, model) -> None:
         hh, persons = model.households, model.persons

@@ -1,0 +1,228 @@
+"""Executors: where batches of replications run.
+
+Every executor takes the same task function and batches and yields each batch's
+result as it finishes, so an experiment gives identical tables whichever runs it:
+
+``serial``     in this process, one batch after another (debugging, tiny experiments);
+``processes``  a pool of local worker processes, one per core by default;
+``dask``       a Dask distributed cluster: a ``LocalCluster`` started for the
+               experiment, or an existing scheduler (``tcp://host:8786``) whose
+               workers have fupin-sim installed.
+
+An executor is a context manager. Leaving it because of an exception (Ctrl-C
+included) cancels the batches not yet started and stops the workers without
+waiting for the running ones; what already came back is the caller's to keep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol, Self
+
+from fupin_sim.errors import UserError
+
+EXECUTORS = ("serial", "processes", "dask")
+_LOST_WORKER = "the runs that finished are kept; run the same command again to resume"
+
+
+class Executor(Protocol):
+    """What the experiment runner needs from an executor."""
+
+    slots: int  # batches that run at the same time (sizes the batches)
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+    def imap_unordered(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """``function(item)`` for every item, yielded as each finishes."""
+        ...
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class SerialExecutor:
+    """Runs each batch in this process, in order."""
+
+    slots = 1
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def imap_unordered(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """``function(item)`` for each item, in order."""
+        for item in items:
+            yield function(item)
+
+
+class ProcessExecutor:
+    """A pool of local worker processes.
+
+    Workers ignore SIGINT: Ctrl-C reaches the whole terminal process group, and it
+    is this process that decides what to keep and then stops the workers.
+
+    Args:
+        workers: worker processes (default: one per available core).
+    """
+
+    def __init__(self, workers: int | None = None):
+        self.slots = workers or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Self:
+        self._pool = ProcessPoolExecutor(self.slots, mp_context=_worker_context(), initializer=_ignore_interrupts)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        if exc_type is None:
+            self._pool.shutdown(wait=True)
+            return
+        terminate = getattr(self._pool, "terminate_workers", None)  # Python 3.14+
+        if terminate is not None:
+            terminate()
+            return
+        processes = list((self._pool._processes or {}).values())  # no public way before 3.14
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)  # reaped now, not left as zombies
+
+    def imap_unordered(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """Submit every item, then yield results as they finish."""
+        futures = [self._pool.submit(function, item) for item in items]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BrokenProcessPool:
+            raise UserError(
+                "a worker process died (killed, out of memory, or - in a script - started outside "
+                f'`if __name__ == "__main__":`); {_LOST_WORKER}'
+            ) from None
+
+
+class DaskExecutor:
+    """Batches as Dask futures, on a new ``LocalCluster`` or an existing scheduler.
+
+    Args:
+        scheduler: address of a running scheduler; None starts a LocalCluster.
+        workers: LocalCluster worker processes, one thread each (default: one per core).
+        processes: LocalCluster workers as processes (True) or threads of this process.
+    """
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, processes: bool = True):
+        self.scheduler, self.workers, self.processes = scheduler, workers, processes
+        self.slots = 1
+        self._cluster = self._client = None
+        self._futures: list[Any] = []
+
+    def __enter__(self) -> Self:
+        from distributed import Client, LocalCluster
+
+        if self.scheduler is None:
+            with _interrupts_ignored():  # workers inherit it: Ctrl-C is this process's to handle
+                self._cluster = LocalCluster(
+                    n_workers=self.workers or default_workers(),
+                    threads_per_worker=1,
+                    processes=self.processes,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+            self._client = Client(self._cluster, set_as_default=False)
+        else:
+            try:
+                self._client = Client(self.scheduler, timeout="10s", set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as err:
+                raise UserError(f"cannot connect to the Dask scheduler at {self.scheduler}: {err}") from None
+        self.slots = max(1, sum(self._client.nthreads().values()))
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        if exc_type is not None and self._futures:
+            self._client.cancel(self._futures)
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def imap_unordered(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """Map over the cluster and yield results as they finish."""
+        from distributed import KilledWorker
+        from distributed import as_completed as dask_as_completed
+
+        self._futures = self._client.map(function, list(items), pure=False)
+        try:
+            for future in dask_as_completed(self._futures, loop=self._client.loop):
+                yield future.result()
+        except KilledWorker:
+            raise UserError(f"a Dask worker died while running a batch; {_LOST_WORKER}") from None
+
+
+def make_executor(
+    executor: str | Executor = "processes", workers: int | None = None, scheduler: str | None = None
+) -> Executor:
+    """An executor by name (``serial``, ``processes``, ``dask``); an executor object passes through.
+
+    Args:
+        executor: the name, or a ready executor.
+        workers: worker processes (processes, Dask LocalCluster).
+        scheduler: a Dask scheduler address (with ``executor="dask"`` only).
+
+    Raises:
+        UserError: an unknown name, or a scheduler for a non-Dask executor.
+    """
+    if not isinstance(executor, str):
+        return executor
+    if scheduler is not None and executor != "dask":
+        raise UserError(f"a scheduler address is for the dask executor, not '{executor}'; use --executor dask")
+    if workers is not None and workers < 1:
+        raise UserError(f"workers must be at least 1, got {workers}")
+    if executor == "serial":
+        return SerialExecutor()
+    if executor == "processes":
+        return ProcessExecutor(workers)
+    if executor == "dask":
+        return DaskExecutor(scheduler, workers)
+    raise UserError(f"unknown executor '{executor}'; choose one of {', '.join(EXECUTORS)}")
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Fork workers from a server that has already imported the model (fast start, no forked threads)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["fupin_sim.experiments"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ignore SIGINT while processes are started (they keep ignoring it); main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

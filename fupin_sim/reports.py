@@ -1,0 +1,142 @@
+"""Readable text tables of experiment summaries (what ``fupin compare`` and ``fupin sweep`` print).
+
+The tables show a few key outcomes; the full summary (every outcome) is the CSV
+and JSON output and :attr:`ExperimentResult.summary`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pandas as pd
+
+from fupin_sim.experiments import ExperimentResult
+
+Formatter = Callable[[float], str]
+
+
+def _share(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _count(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def _million_cny(value: float) -> str:
+    return f"{value / 1e6:,.2f}"
+
+
+# The outcomes the tables show, when present: (outcome, header, number format; None for a probability)
+KEY_OUTCOMES: list[tuple[str, str, Formatter | None]] = [
+    ("exit_share_cum", "exited (cum)", _share),
+    ("exit_target_met", "P(exit target)", None),
+    ("villages_delisted_cum", "villages delisted", _count),
+    ("village_target_met", "P(village target)", None),
+    ("spending_cny", "spending (M CNY)", _million_cny),
+]
+
+
+def format_run_counts(result: ExperimentResult) -> str:
+    """One line: runs planned, finished, failed, and where they are stored."""
+    status = result.runs.status.value_counts()
+    line = f"runs: {len(result.runs)} planned, {status.get('ok', 0)} ok, {status.get('failed', 0)} failed"
+    if result.counts.skipped:
+        line += f" ({result.counts.skipped} already in the store)"
+    if result.store is not None:
+        line += f"; stored in {result.store}/"
+    return line
+
+
+def format_comparison(result: ExperimentResult) -> str:
+    """Per scenario and year: key outcomes as mean [5 %, 95 %], target probabilities, differences."""
+    experiment, summary = result.experiment, result.summary
+    reference = experiment.reference
+    lines = [
+        (
+            f"Comparison of {len(experiment.variants)} scenarios × {experiment.reps} replications "
+            f"(base seed {experiment.base_seed}); differences are paired, vs {reference}"
+        ),
+        format_run_counts(result),
+    ]
+    if summary.empty:
+        return "\n".join([*lines, "no finished runs to summarise"])
+    stats = summary.set_index(["scenario", "year", "outcome"])
+    rows = []
+    for scenario, year in summary[["scenario", "year"]].drop_duplicates().itertuples(index=False):
+        row = {"scenario": scenario, "year": str(year)}
+        for outcome, header, fmt in KEY_OUTCOMES:
+            key = (scenario, year, outcome)
+            if fmt is None:
+                row[header] = _probability(stats, key)
+                continue
+            row[header] = _interval(stats, key, "", fmt)
+            row[f"Δ {header}"] = (
+                "(reference)" if scenario == reference else _interval(stats, key, "diff_", fmt, signed=True)
+            )
+        rows.append(row)
+    return "\n".join([*lines, "", _table(rows)])
+
+
+def format_sweep(result: ExperimentResult) -> str:
+    """Per sweep point: its inputs, the probability of meeting each target by year, final-year outcomes."""
+    experiment, summary = result.experiment, result.summary
+    definition = experiment.definition
+    design = f"{definition['design']}" + (f", {definition['samples']} samples" if definition.get("samples") else "")
+    lines = [
+        (
+            f"Sweep {definition['sweep']} of {definition['scenario']}: {len(experiment.variants)} points ({design}) × "
+            f"{experiment.reps} replications (base seed {experiment.base_seed})"
+        ),
+        format_run_counts(result),
+    ]
+    if summary.empty:
+        return "\n".join([*lines, "no finished runs to summarise"])
+    stats = summary.set_index(["point", "year", "outcome"])
+    final_year = int(summary.year.max())
+    probabilities = [outcome for outcome, _, fmt in KEY_OUTCOMES if fmt is None]
+    targets = summary[summary.outcome.isin(probabilities)][["outcome", "year"]].drop_duplicates()
+    headers = {outcome: header for outcome, header, _ in KEY_OUTCOMES}
+    rows = []
+    for variant in experiment.variants:
+        row = {"point": str(variant.point), **{key: _input(value) for key, value in variant.inputs.items()}}
+        for outcome, year in targets.itertuples(index=False):
+            row[f"{headers[outcome]} {year}"] = _probability(stats, (variant.point, year, outcome))
+        for outcome, header, fmt in KEY_OUTCOMES:
+            if fmt is not None:
+                row[f"{header} {final_year}"] = _interval(stats, (variant.point, final_year, outcome), "", fmt)
+        rows.append(row)
+    return "\n".join([*lines, "", _table(rows)])
+
+
+def _input(value: object) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _interval(stats: pd.DataFrame, key: tuple, prefix: str, fmt: Formatter, signed: bool = False) -> str:
+    """``mean [p05, p95]`` of an outcome (``-`` when absent)."""
+    if key not in stats.index or _missing(stats.at[key, f"{prefix}mean"]):
+        return "-"
+    mean, low, high = (stats.at[key, f"{prefix}{name}"] for name in ("mean", "p05", "p95"))
+    sign = "+" if signed and mean > 0 else ""
+    return f"{sign}{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
+
+
+def _probability(stats: pd.DataFrame, key: tuple) -> str:
+    if key not in stats.index or _missing(stats.at[key, "mean"]):
+        return "-"
+    return f"{stats.at[key, 'mean']:.0%}"
+
+
+def _missing(value: float) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _table(rows: list[dict[str, str]]) -> str:
+    """Left-aligned columns, two spaces apart."""
+    headers = list(dict.fromkeys(h for row in rows for h in row))
+    widths = {h: max(len(h), *(len(row.get(h, "-")) for row in rows)) for h in headers}
+    lines = ["  ".join(h.ljust(widths[h]) for h in headers)]
+    lines += ["  ".join(row.get(h, "-").ljust(widths[h]) for h in headers) for row in rows]
+    return "\n".join(line.rstrip() for line in lines)
