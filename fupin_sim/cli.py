@@ -183,7 +183,6 @@ def _execute(
 ) -> int:
     """Run an experiment, write its tables next to the store, print the summary; 1 if runs failed."""
     from fupin_sim.experiments import execute
-    from fupin_sim.store import load_manifest
 
     executor = args.executor or ("dask" if args.scheduler else "processes")
     try:
@@ -192,12 +191,7 @@ def _execute(
             progress=False if args.no_progress else None,
         )
     except KeyboardInterrupt:
-        if out is None:
-            print("interrupted: nothing kept (use --out DIR to keep finished runs and resume)", file=sys.stderr)
-        else:
-            finished = int((load_manifest(out).status == "ok").sum())
-            print(f"interrupted: {finished} finished runs are kept in {out}/; run the same command again to resume",
-                  file=sys.stderr)
+        print(f"interrupted: {_kept(out)}", file=sys.stderr)
         return 130
     if out is not None:
         try:
@@ -213,11 +207,26 @@ def _execute(
         print(format_table(result))
     if result.failed:
         first = result.runs[result.runs.status == "failed"].iloc[0]
+        run = f"replication {first.replication} of {first.scenario}"
+        run += f" point {first.point}" if "point" in first else ""
         where = f"tracebacks in {out}/runs/*/*/manifest.json" if out else "use --out DIR to keep the tracebacks"
-        print(f"warning: {result.failed} of {len(result.runs)} runs failed, e.g. replication {first.replication} "
-              f"of {first.scenario}: {first.error} ({where})", file=sys.stderr)
+        print(f"warning: {result.failed} of {len(result.runs)} runs failed, e.g. {run}: {first.error} ({where})",
+              file=sys.stderr)
         return 1
     return 0
+
+
+def _kept(out: Path | None) -> str:
+    """What an interrupted experiment leaves behind."""
+    from fupin_sim.store import STATUS_OK, load_manifest
+
+    if out is None:
+        return "nothing kept (use --out DIR to keep finished runs and resume)"
+    try:
+        finished = int((load_manifest(out).status == STATUS_OK).sum())
+    except UserError:  # interrupted before the store was written
+        finished = 0
+    return f"{finished} finished runs are kept in {out}/; run the same command again to resume"
 
 
 if __name__ == "__main__":

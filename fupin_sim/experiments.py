@@ -18,6 +18,10 @@ Example::
     from fupin_sim.experiments import compare
     result = compare(["baseline", "transfers_only"], reps=20)
     result.summary      # per scenario, year and outcome: mean, 5-95 % interval, paired difference
+
+Worker processes import the calling script again (``forkserver``/``spawn``, as any
+multiprocessing code): in a script, call from under ``if __name__ == "__main__":``.
+Notebooks need nothing.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from fupin_sim import income, shocks
-from fupin_sim.assessment import EVENT_COLUMNS, verify_year
+from fupin_sim.assessment import EVENT_COLUMNS, verify_year, village_incidence
 from fupin_sim.households import POOR, Household
 from fupin_sim.ledger import Ledger
 from fupin_sim.population import generate_population
@@ -30,7 +30,7 @@ from fupin_sim.results import RunResult, programme_summary, yearly_row
 from fupin_sim.rng import RandomStreams
 from fupin_sim.scenario import Scenario, load_scenario
 from fupin_sim.settings import Month
-from fupin_sim.villages import Village
+from fupin_sim.villages import Village, plan_delisting
 
 PANEL_COLUMNS = ["village", "size", "cause", "status", "income_pc_cny", "transfer_share", "safe_housing", "insured"]
 
@@ -64,12 +64,14 @@ class FupinModel(mesa.Model):
         self.households, self.persons, self.villages = population.households, population.persons, population.villages
         self.first_person = (np.cumsum(self.households.size) - self.households.size).astype(np.int64)
         self.entry_income_by_source = income.rates_by_source(self.households)
+        plan_delisting(self.villages, village_incidence(self), scenario.targets.get("villages_delisted_cum"))
         self._handles_created = False
 
         self.ledger = Ledger(len(self.households), len(self.villages))
         self.medical_cover = None  # set by the health programme, read by shocks.illness
         self.school_support = None  # set by the education programme, read by shocks.yearly_person_events
-        self.programmes = build_programmes(scenario.programmes)
+        self.population_scale = scenario.population_scale
+        self.programmes = build_programmes(scenario.programmes, scenario.population_scale)
         self.broiler_price_log = 0.0
         self.wage_index = 1.0  # wage level relative to 2015, grown each January
         self.month_index = -1

@@ -120,13 +120,18 @@ def _assign_villages(
 ) -> np.ndarray:
     """Registered households go to poor villages with the stated share; villages are of similar size.
 
+    Within the poor villages, registered households are spread with log-normal
+    weights (``poor_village_spread_sigma``), so some poor villages are poorer than others.
+
     In a scaled district the 26 poor villages are kept, each scaled down like the
     district, so that their make-up (and incidence) is the full district's.
     """
     n_households = registered.size
     n_registered = int(registered.sum())
     in_poor = rng.random(n_registered) < d["registered_share_in_poor_villages"]
-    reg_village = np.where(in_poor, rng.integers(0, n_poor, n_registered), rng.integers(n_poor, n_villages, n_registered))
+    poor_weight = np.exp(d["poor_village_spread_sigma"] * rng.standard_normal(n_poor))
+    in_which_poor = rng.choice(n_poor, size=n_registered, p=poor_weight / poor_weight.sum())
+    reg_village = np.where(in_poor, in_which_poor, rng.integers(n_poor, n_villages, n_registered))
     # Fill every village up to its size with non-registered households.
     weight = np.where(np.arange(n_villages) < n_poor, scale, 1.0)
     target = n_households * weight / weight.sum()

@@ -55,7 +55,7 @@ def format_comparison(result: ExperimentResult) -> str:
     reference = experiment.reference
     lines = [
         (
-            f"Comparison of {len(experiment.variants)} scenarios × {experiment.reps} replications "
+            f"Comparison of {len(experiment.variants)} scenarios × {_replications(experiment.reps)} "
             f"(base seed {experiment.base_seed}); differences are paired, vs {reference}"
         ),
         format_run_counts(result),
@@ -87,7 +87,7 @@ def format_sweep(result: ExperimentResult) -> str:
     lines = [
         (
             f"Sweep {definition['sweep']} of {definition['scenario']}: {len(experiment.variants)} points ({design}) × "
-            f"{experiment.reps} replications (base seed {experiment.base_seed})"
+            f"{_replications(experiment.reps)} (base seed {experiment.base_seed})"
         ),
         format_run_counts(result),
     ]
@@ -108,6 +108,10 @@ def format_sweep(result: ExperimentResult) -> str:
                 row[f"{header} {final_year}"] = _interval(stats, (variant.point, final_year, outcome), "", fmt)
         rows.append(row)
     return "\n".join([*lines, "", _table(rows)])
+
+
+def _replications(reps: int) -> str:
+    return f"{reps} replication{'' if reps == 1 else 's'}"
 
 
 def _input(value: object) -> str:

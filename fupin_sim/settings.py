@@ -83,6 +83,8 @@ class Setting:
         minimum, maximum: inclusive bounds for numbers.
         choices: allowed values for ``choice`` and ``subset`` (a list of choices).
         nullable: whether ``null`` is allowed.
+        scales: whether the value scales with the scenario's ``population_scale``
+            (budgets, capacities, per-village money: a scaled district is a scaled copy).
     """
 
     kind: str
@@ -93,10 +95,26 @@ class Setting:
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     nullable: bool = False
+    scales: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown setting kind {self.kind}")
+
+
+def scaled(specs: Mapping[str, Setting], values: Mapping[str, Any], scale: float) -> dict[str, Any]:
+    """``values`` with every setting marked ``scales`` multiplied by ``scale`` (integers rounded)."""
+
+    def times(spec: Setting, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Mapping):
+            return {key: times(spec, v) for key, v in value.items()}
+        if spec.kind != "integer":
+            return value * scale
+        return max(int(round(value * scale)), 1) if value > 0 else 0  # a positive capacity stays open
+
+    return {name: times(specs[name], value) if specs[name].scales else value for name, value in values.items()}
 
 
 def did_you_mean(key: str, known: Any) -> str:

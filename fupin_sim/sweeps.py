@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,7 +211,7 @@ def load_sweep(path: str | Path) -> Sweep:
 
     factors = _factors(raw, design, file)
     if design == "grid":
-        size = int(np.prod([len(f.grid()) for f in factors]))
+        size = math.prod(len(f.grid()) for f in factors)  # Python ints: 3 ** 150 overflows NumPy
         if size > MAX_GRID_POINTS:
             raise SweepError(
                 file,

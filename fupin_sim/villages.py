@@ -26,6 +26,7 @@ class VillageColumns(ColumnStore):
         "culture_room": (bool, "has a culture room (文化室)"),
         "broadband": (bool, "has telecom/broadband"),
         "disaster_month": (np.int16, "month index of this year's disaster, -1 if none"),
+        "planned_year": (np.int16, "year the plan schedules the village's delisting, 0 if none"),
     }
 
     def five_haves(self) -> np.ndarray:
@@ -34,6 +35,31 @@ class VillageColumns(ColumnStore):
         for name in VILLAGE_HAVES:
             result &= getattr(self, name)
         return result
+
+
+def plan_delisting(villages: VillageColumns, incidence: np.ndarray, delisted_by_year: dict[int, float] | None) -> None:
+    """Schedule the poor villages' delisting: the least poor first, as many per year as the targets say.
+
+    Args:
+        villages: the village columns; ``planned_year`` is set.
+        incidence: each village's poverty incidence at the start.
+        delisted_by_year: cumulative villages to delist by each year (the scenario's
+            ``targets.villages_delisted_cum``); none: no plan.
+    """
+    villages.planned_year[:] = 0
+    poor = np.flatnonzero(villages.poor_village)
+    in_order = poor[np.argsort(incidence[poor], kind="stable")]
+    done = 0
+    for year, cumulative in sorted((delisted_by_year or {}).items()):
+        upto = min(int(cumulative), in_order.size)
+        villages.planned_year[in_order[done:upto]] = year
+        done = max(done, upto)
+
+
+def in_plan_order(villages: VillageColumns, rows: np.ndarray, incidence: np.ndarray) -> np.ndarray:
+    """``rows`` by planned delisting year (unplanned last), then by incidence (least poor first)."""
+    planned = villages.planned_year[rows].astype(float)
+    return rows[np.lexsort((incidence[rows], np.where(planned > 0, planned, np.inf)))]
 
 
 class Village(mesa.Agent):

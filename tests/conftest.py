@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from fupin_sim import Scenario, load_scenario
+from fupin_sim.settings import Setting, scaled
 
 
 @pytest.fixture
@@ -44,3 +45,36 @@ def small_scenario_file(write_scenario) -> Callable[..., Path]:
         return write_scenario({"extends": base, "population_scale": scale, **changes}, name=name)
 
     return write
+
+
+def _full_district(value: Any, scale: float) -> Any:
+    """The full-district scenario value that a run at ``population_scale`` ``scale`` turns into ``value``.
+
+    Budgets, capacities and per-village money are written for the whole district and
+    multiplied by the scale when the model is built (``fupin_sim.settings.scaled``);
+    this is the inverse, for a test that wants an exact effective value. Integers stay
+    integers; mappings (budgets by year) are converted value by value. Raises if the
+    product would not give back ``value`` exactly, so a test never asserts against a
+    value the model does not use.
+    """
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return {key: _full_district(v, scale) for key, v in value.items()}
+    integer = isinstance(value, int) and not isinstance(value, bool)
+    full = int(round(value / scale)) if integer else value / scale
+    spec = Setting("integer" if integer else "number", None, "test value", scales=True)
+    back = scaled({"value": spec}, {"value": full}, scale)["value"]
+    if back != value:
+        raise ValueError(f"{value!r} has no exact full-district value at scale {scale}: {full!r} gives {back!r}")
+    return full
+
+
+@pytest.fixture
+def full_district() -> Callable[[Any, float], Any]:
+    """Factory: ``full_district(value, scale)``, the scenario value (whole district) giving ``value`` at ``scale``.
+
+    For budgets (``{year: CNY}`` or a number), capacities (integers) and per-village costs,
+    which scale with ``population_scale``.
+    """
+    return _full_district

@@ -8,13 +8,14 @@ import pytest
 from fupin_sim import FupinModel
 from fupin_sim.households import POOR
 
+SCALE = 0.2
+
 
 @pytest.fixture
 def with_education(small_scenario):
     def make(education: dict | None = None, **parameters) -> FupinModel:
-        return FupinModel(
-            small_scenario(0.2, programmes={"social_assistance": {}, "education": education or {}}, parameters=parameters)
-        )
+        programmes = {"social_assistance": {}, "education": education or {}}
+        return FupinModel(small_scenario(SCALE, programmes=programmes, parameters=parameters))
 
     return make
 
@@ -80,8 +81,10 @@ def test_supported_households_get_the_lower_dropout_risk(with_education):
     np.testing.assert_allclose(factor[~supported], 1.0)
 
 
-def test_spending_stays_within_the_budget(with_education):
-    budget = 50_000.0
-    result = with_education({"budget_cny": {year: budget for year in range(2016, 2021)}}).run()
+def test_spending_stays_within_the_budget(with_education, full_district):
+    budget = 50_000.0  # for the simulated SCALE of the district
+    budgets = full_district({year: budget for year in range(2016, 2021)}, SCALE)
+    result = with_education({"budget_cny": budgets}).run()
+    assert (result.yearly.budget_education_cny == budget).all()
     spent = result.yearly.spending_education_cny
     assert (spent <= budget + 1e-6).all() and spent.min() > 0.8 * budget

@@ -20,12 +20,13 @@ SURE_TAKE_UP = {
 TRAINING_ONLY = {"public_jobs": 0, "labour_export_per_year": 0}
 POSTS_ONLY = {"trainees_per_year": 0, "labour_export_per_year": 0}
 EXPORT_ONLY = {"trainees_per_year": 0, "public_jobs": 0}
+SCALE = 0.1  # budgets and capacities in the tests are for this tenth of the district: see ``full_district``
 
 
 def model_for(settings: dict | None = None, parameters: dict | None = None, programme: bool = True) -> FupinModel:
     """A tenth of the district; with the employment programme unless ``programme`` is false (the baseline)."""
     data = load_scenario("baseline").to_dict()
-    data["population_scale"] = 0.1
+    data["population_scale"] = SCALE
     if programme:
         data["programmes"]["employment"] = settings or {}
     data["parameters"] = parameters or {}
@@ -87,8 +88,8 @@ def test_about_the_placement_probability_of_trainees_is_placed():
     assert share == pytest.approx(model.params.value("employment.placement_prob"), abs=0.06)
 
 
-def test_capacity_caps_training_each_year():
-    model = model_for({**TRAINING_ONLY, "trainees_per_year": 25}, SURE_TAKE_UP)
+def test_capacity_caps_training_each_year(full_district):
+    model = model_for({**TRAINING_ONLY, "trainees_per_year": full_district(25, SCALE)}, SURE_TAKE_UP)
     trained = model.programme("employment").trained
     model.step()
     assert trained.sum() == 25
@@ -96,9 +97,9 @@ def test_capacity_caps_training_each_year():
     assert trained.sum() == 50
 
 
-def test_public_posts_go_to_jobless_poor_households_and_their_pay_is_posted_monthly():
+def test_public_posts_go_to_jobless_poor_households_and_their_pay_is_posted_monthly(full_district):
     posts = 40
-    model = model_for({**POSTS_ONLY, "public_jobs": posts}, SURE_TAKE_UP)
+    model = model_for({**POSTS_ONLY, "public_jobs": full_district(posts, SCALE)}, SURE_TAKE_UP)
     baseline = model_for(programme=False)
     model.step()
     baseline.step()
@@ -117,9 +118,10 @@ def test_public_posts_go_to_jobless_poor_households_and_their_pay_is_posted_mont
         baseline.step()
 
 
-def test_public_posts_held_are_renewed_first_and_their_number_stays_at_the_setting():
+def test_public_posts_held_are_renewed_first_and_their_number_stays_at_the_setting(full_district):
     posts = 40
-    model = steps(model_for({**POSTS_ONLY, "public_jobs": posts}, SURE_TAKE_UP), 12)
+    model = steps(model_for({**POSTS_ONLY, "public_jobs": full_district(posts, SCALE)}, SURE_TAKE_UP), 12)
+    assert model.programme("employment").settings["public_jobs"] == posts
     held_2016 = streams(model)[1] > 0
     model.step()  # January 2017: the review renews the posts held before filling vacancies
     held_2017 = streams(model)[1] > 0
@@ -127,8 +129,8 @@ def test_public_posts_held_are_renewed_first_and_their_number_stays_at_the_setti
     assert held_2017[held_2016 & (model.households.labour_units > 0)].all()
 
 
-def test_labour_export_sends_one_local_full_labour_unit_away():
-    model = model_for({**EXPORT_ONLY, "labour_export_per_year": 30}, SURE_TAKE_UP)
+def test_labour_export_sends_one_local_full_labour_unit_away(full_district):
+    model = model_for({**EXPORT_ONLY, "labour_export_per_year": full_district(30, SCALE)}, SURE_TAKE_UP)
     baseline = model_for(programme=False)
     model.step()
     baseline.step()
@@ -143,9 +145,9 @@ def test_labour_export_sends_one_local_full_labour_unit_away():
     assert model.ledger.spent("employment", 2016) == pytest.approx(30 * cost)
 
 
-def test_spending_never_exceeds_the_budget_and_a_year_without_budget_enrols_nobody():
+def test_spending_never_exceeds_the_budget_and_a_year_without_budget_enrols_nobody(full_district):
     budget = 300_000.0
-    model = model_for({"budget_cny": {2017: budget, 2019: budget}})
+    model = model_for({"budget_cny": full_district({2017: budget, 2019: budget}, SCALE)})
     enrolled = model.programme("employment").enrolled
     steps(model, 12)
     assert not enrolled.any()
@@ -158,8 +160,8 @@ def test_spending_never_exceeds_the_budget_and_a_year_without_budget_enrols_nobo
     assert (ledger.groupby("year").spending_cny.sum() <= budget + 1e-6).all()
 
 
-def test_withdrawal_from_exited_households_ends_their_public_posts_from_2018():
-    settings = {**POSTS_ONLY, "public_jobs": 300}
+def test_withdrawal_from_exited_households_ends_their_public_posts_from_2018(full_district):
+    settings = {**POSTS_ONLY, "public_jobs": full_district(300, SCALE)}
     withdrawn = steps(model_for({**settings, "withdraw_from_exited": 2018}, SURE_TAKE_UP), 24)
     kept = steps(model_for(settings, SURE_TAKE_UP), 24)
     exited_holders = (streams(withdrawn)[1] > 0) & (withdrawn.households.status == EXITED)
@@ -171,9 +173,10 @@ def test_withdrawal_from_exited_households_ends_their_public_posts_from_2018():
 
 
 @pytest.mark.parametrize("targeting", ["poorest_first", "nearest_to_line", "cause_matched"])
-def test_the_targeting_order_decides_who_is_trained_when_capacity_binds(targeting):
+def test_the_targeting_order_decides_who_is_trained_when_capacity_binds(targeting, full_district):
     capacity = 30
-    model = model_for({**TRAINING_ONLY, "trainees_per_year": capacity, "targeting": targeting}, SURE_TAKE_UP)
+    settings = {**TRAINING_ONLY, "trainees_per_year": full_district(capacity, SCALE), "targeting": targeting}
+    model = model_for(settings, SURE_TAKE_UP)
     model.step()
     hh = model.households
     trained = model.programme("employment").trained
@@ -195,9 +198,9 @@ def test_the_employment_goal_is_reported_with_and_without_the_programme():
     assert employed_share(model) == 1.0  # a post for every jobless poor household with labour
 
 
-def test_the_programme_raises_exits_over_the_baseline():
+def test_the_programme_raises_exits_over_the_baseline(full_district):
     baseline = model_for(programme=False).run().yearly.set_index("year")
-    budget = {year: 2_000_000 for year in range(2016, 2021)}
+    budget = full_district({year: 2_000_000 for year in range(2016, 2021)}, SCALE)
     with_jobs = model_for({"budget_cny": budget}).run().yearly.set_index("year")
     for year in (2016, 2017):
         assert with_jobs.exit_share_cum[year] > baseline.exit_share_cum[year] + 0.05

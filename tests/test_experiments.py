@@ -134,6 +134,17 @@ def test_serial_processes_and_a_dask_local_cluster_give_identical_tables():
     assert len(serial.table) == 2 * 3 * len(YEARS)
 
 
+def test_the_dask_executor_connects_to_a_running_scheduler(tmp_path):
+    from distributed import LocalCluster
+
+    scenarios = [scaled("baseline"), scaled("transfers_only", base="transfers_only")]
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://", dashboard_address=None
+    ) as cluster:
+        remote = compare(scenarios, reps=2, executor="dask", scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(remote.table, compare(scenarios, reps=2, executor="serial").table, check_exact=True)
+
+
 class RecordingExecutor(SerialExecutor):
     """Runs in this process and records the batches it is given."""
 

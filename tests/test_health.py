@@ -10,6 +10,7 @@ from fupin_sim.households import EXITED, POOR
 from fupin_sim.shocks import illness
 
 STAY_COST = 20_000.0
+SCALE = 0.1
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def with_health(small_scenario):
 
     def make(health: dict | None = None, **parameters) -> FupinModel:
         scenario = small_scenario(
-            0.1,
+            SCALE,
             programmes={
                 "social_assistance": {},
                 "health": {"oop_cap_share": 0.10, "free_health_checks": False, **(health or {})},
@@ -79,10 +80,11 @@ def test_without_a_cap_the_extra_points_alone_apply(with_health):
     np.testing.assert_allclose(hh.ytd_medical_oop_cny[hit_covered], STAY_COST * (1 - reimbursed - 0.10))
 
 
-def test_relief_stops_when_the_budget_runs_out(with_health):
-    budget = 300_000.0
-    model = with_health({"budget_cny": {year: budget for year in range(2016, 2021)}})
+def test_relief_stops_when_the_budget_runs_out(with_health, full_district):
+    budget = 300_000.0  # for the simulated SCALE of the district
+    model = with_health({"budget_cny": full_district({year: budget for year in range(2016, 2021)}, SCALE)})
     result = model.run()
+    assert (result.yearly.budget_health_cny == budget).all()
     spent = result.yearly.spending_health_cny
     assert (spent <= budget + 1e-6).all()
     assert spent.max() > 0.9 * budget  # the money was used, then relief stopped

@@ -8,12 +8,14 @@ import pytest
 from fupin_sim import FupinModel
 from fupin_sim.households import NON_POOR, POOR
 
+SCALE = 0.1
+
 
 @pytest.fixture
 def with_infrastructure(small_scenario):
     def make(settings: dict | None = None, **parameters) -> FupinModel:
         programmes = {"social_assistance": {}, "infrastructure": settings or {}}
-        return FupinModel(small_scenario(0.1, programmes=programmes, parameters=parameters))
+        return FupinModel(small_scenario(SCALE, programmes=programmes, parameters=parameters))
 
     return make
 
@@ -55,15 +57,17 @@ def test_village_costs_are_posted_when_work_starts(with_infrastructure):
     model = with_infrastructure({"items": ["clinic"]})
     missing = (model.villages.poor_village & ~model.villages.clinic).sum()
     model.step()
-    cost = model.params.value("infrastructure.clinic_cost_per_village")
+    # The parameter is a full-size village's cost; the 26 poor villages of a scaled district are scaled down.
+    cost = model.params.value("infrastructure.clinic_cost_per_village") * SCALE
     assert model.ledger.spent("infrastructure", 2016) == pytest.approx(cost * missing)
     assert model.ledger.by_village("infrastructure", 2016).sum() == pytest.approx(cost * missing)
 
 
-def test_the_budget_limits_work_and_the_nearest_to_delisting_villages_go_first(with_infrastructure):
-    cost = 200_000.0
+def test_the_budget_limits_work_and_the_nearest_to_delisting_villages_go_first(with_infrastructure, full_district):
+    cost = 200_000.0  # per (scaled) poor village
     model = with_infrastructure(
-        {"items": ["clinic"], "budget_cny": {2016: 2 * cost}}, **{"infrastructure.clinic_cost_per_village": cost}
+        {"items": ["clinic"], "budget_cny": full_district({2016: 2 * cost}, SCALE)},
+        **{"infrastructure.clinic_cost_per_village": full_district(cost, SCALE)},
     )
     from fupin_sim.assessment import village_incidence
 

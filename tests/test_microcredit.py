@@ -10,9 +10,11 @@ from fupin_sim.households import CAUSE_INDEX, POOR
 from fupin_sim.programmes.industry import Industry
 from fupin_sim.programmes.microcredit import Microcredit
 
+SCALE = 0.1  # budgets and capacities in the tests are for this tenth of the district: see ``full_district``
+
 
 def model_for(
-    settings: dict | None = None, parameters: dict | None = None, scale: float = 0.1, industry: dict | None = None
+    settings: dict | None = None, parameters: dict | None = None, scale: float = SCALE, industry: dict | None = None
 ) -> FupinModel:
     data = load_scenario("baseline").to_dict()
     data["population_scale"] = scale
@@ -124,10 +126,10 @@ def test_assets_earn_farm_income_after_the_lag():
     np.testing.assert_allclose(assets.rate_cny_per_year[lent], expected)
 
 
-def test_broiler_households_borrow_for_their_shed_and_the_shed_earns_the_income():
+def test_broiler_households_borrow_for_their_shed_and_the_shed_earns_the_income(full_district):
     model = model_for(
         parameters={"microcredit.take_up": 1.0, "takeup.motivation_weight": 0.0},
-        industry={"specialty": False, "shares": False, "broiler_households_per_year": 10},
+        industry={"specialty": False, "shares": False, "broiler_households_per_year": full_district(10, SCALE)},
     )
     model.step()
     sheds = np.flatnonzero(model.programme("industry").in_broiler())
@@ -139,9 +141,9 @@ def test_broiler_households_borrow_for_their_shed_and_the_shed_earns_the_income(
     assert (credit(model).asset_return_cny_per_year[others] > 0).all()
 
 
-def test_spending_never_exceeds_the_budget_and_a_year_without_budget_lends_nothing():
+def test_spending_never_exceeds_the_budget_and_a_year_without_budget_lends_nothing(full_district):
     budget = 400_000.0
-    model = model_for({"budget_cny": {2016: budget, 2018: budget}})
+    model = model_for({"budget_cny": full_district({2016: budget, 2018: budget}, SCALE)})
     model.step()
     lent_2016 = borrowers(model)
     assert lent_2016.size > 0
@@ -153,8 +155,8 @@ def test_spending_never_exceeds_the_budget_and_a_year_without_budget_lends_nothi
     assert set(issued_year) == {2016, 2018}
 
 
-def test_interest_the_budget_cannot_pay_falls_on_the_borrowers():
-    models = [model_for({"budget_cny": {2016: 1e9}}), model_for()]
+def test_interest_the_budget_cannot_pay_falls_on_the_borrowers(full_district):
+    models = [model_for({"budget_cny": full_district({2016: 1e9}, SCALE)}), model_for()]
     for model in models:
         steps(model, 13)
     lent = borrowers(models[0])
@@ -164,18 +166,18 @@ def test_interest_the_budget_cannot_pay_falls_on_the_borrowers():
     np.testing.assert_allclose(farm[1] - farm[0], credit(models[0]).loan_cny[lent] * rate / 12)
 
 
-def test_cause_matched_targeting_lends_to_lack_of_funds_first_when_money_binds():
-    model = model_for({"budget_cny": {2016: 100_000}})
+def test_cause_matched_targeting_lends_to_lack_of_funds_first_when_money_binds(full_district):
+    model = model_for({"budget_cny": full_district({2016: 100_000}, SCALE)})
     model.step()
     lent = borrowers(model)
     assert lent.size > 5
     assert (model.households.cause[lent] == CAUSE_INDEX["lack_of_funds"]).all()
 
 
-def test_poorest_first_and_nearest_to_line_lend_to_different_households():
+def test_poorest_first_and_nearest_to_line_lend_to_different_households(full_district):
     served = {}
     for targeting in ("poorest_first", "nearest_to_line"):
-        model = model_for({"budget_cny": {2016: 100_000}, "targeting": targeting})
+        model = model_for({"budget_cny": full_district({2016: 100_000}, SCALE), "targeting": targeting})
         model.step()
         served[targeting] = model.households.income_pc_cny[borrowers(model)]
     assert served["poorest_first"].max() < served["nearest_to_line"].min()

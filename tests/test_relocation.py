@@ -17,12 +17,13 @@ SURE_TAKE_UP = {
     "relocation.renovation_take_up_prob": 1.0,
     "employment.training_take_up_prob": 1.0,
 }
+SCALE = 0.1  # budgets and capacities in the tests are for this tenth of the district: see ``full_district``
 
 
 def model_for(settings: dict | None = None, parameters: dict | None = None, **programmes: dict) -> FupinModel:
     """A tenth of the district with the relocation programme (``settings=None``: without it) and ``programmes``."""
     data = load_scenario("baseline").to_dict()
-    data["population_scale"] = 0.1
+    data["population_scale"] = SCALE
     if settings is not None:
         data["programmes"]["relocation"] = settings
     data["programmes"].update(programmes)
@@ -46,8 +47,8 @@ def test_only_registered_poor_households_without_safe_housing_are_served():
     np.testing.assert_array_equal(served, expected)
 
 
-def test_capacity_caps_the_housing_cases_started_each_year():
-    model = model_for({"households_per_year": 40}, SURE_TAKE_UP)
+def test_capacity_caps_the_housing_cases_started_each_year(full_district):
+    model = model_for({"households_per_year": full_district(40, SCALE)}, SURE_TAKE_UP)
     served = model.programme("relocation").enrolled
     model.step()
     assert served.sum() == 40
@@ -134,9 +135,9 @@ def test_moving_costs_farm_income_only_without_a_livelihood_programme():
     np.testing.assert_allclose(farm[unpaired], farm_before[unpaired] * (1.0 - loss))
 
 
-def test_spending_never_exceeds_the_budget_and_a_year_without_budget_starts_nothing():
+def test_spending_never_exceeds_the_budget_and_a_year_without_budget_starts_nothing(full_district):
     budget = 2_000_000.0
-    model = model_for({"budget_cny": {2017: budget, 2018: budget}}, SURE_TAKE_UP)
+    model = model_for({"budget_cny": full_district({2017: budget, 2018: budget}, SCALE)}, SURE_TAKE_UP)
     served = model.programme("relocation").enrolled
     steps(model, 12)
     assert not served.any()
@@ -148,9 +149,9 @@ def test_spending_never_exceeds_the_budget_and_a_year_without_budget_starts_noth
 
 
 @pytest.mark.parametrize("targeting", ["poorest_first", "nearest_to_line"])
-def test_the_targeting_order_decides_who_is_housed_when_capacity_binds(targeting):
+def test_the_targeting_order_decides_who_is_housed_when_capacity_binds(targeting, full_district):
     capacity = 20
-    model = model_for({"households_per_year": capacity, "targeting": targeting}, SURE_TAKE_UP)
+    model = model_for({"households_per_year": full_district(capacity, SCALE), "targeting": targeting}, SURE_TAKE_UP)
     hh = model.households
     model.step()
     served = model.programme("relocation").enrolled

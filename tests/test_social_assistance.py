@@ -7,10 +7,12 @@ import pytest
 
 from fupin_sim import FupinModel, load_scenario
 
+SCALE = 0.1  # budgets in the tests are for this tenth of the district: see ``full_district``
+
 
 def model_for(programme: dict, parameters: dict | None = None) -> FupinModel:
     data = load_scenario("baseline").to_dict()
-    data["population_scale"] = 0.1
+    data["population_scale"] = SCALE
     data["programmes"]["social_assistance"].update(programme)
     data["parameters"] = {"social_assistance.dibao_enrolment_prob": 1.0, **(parameters or {})}
     return FupinModel(load_scenario(data))
@@ -53,9 +55,9 @@ def test_the_2015_standard_applies_when_none_is_given():
     np.testing.assert_array_equal(dibao_rate(model) > 0, expected)
 
 
-def test_spending_never_exceeds_the_budget_and_the_neediest_are_paid_first():
+def test_spending_never_exceeds_the_budget_and_the_neediest_are_paid_first(full_district):
     budget = 200_000.0
-    model = model_for({"budget_cny": {year: budget for year in range(2016, 2021)}})
+    model = model_for({"budget_cny": full_district({year: budget for year in range(2016, 2021)}, SCALE)})
     model.step()
     paid = dibao_rate(model) > 0
     unpaid_eligible = eligible(model, model.programme("social_assistance").standard_cny(model, 2016)) & ~paid
@@ -68,8 +70,8 @@ def test_spending_never_exceeds_the_budget_and_the_neediest_are_paid_first():
     assert (result.yearly.spending_social_assistance_cny <= budget + 1e-6).all()
 
 
-def test_a_year_without_budget_pays_nothing():
-    model = model_for({"budget_cny": {2017: 1_000_000.0}})
+def test_a_year_without_budget_pays_nothing(full_district):
+    model = model_for({"budget_cny": full_district({2017: 1_000_000.0}, SCALE)})
     result = model.run()
     spending = result.yearly.set_index("year").spending_social_assistance_cny
     assert spending[2016] == 0 and spending[2017] > 0 and spending[2018] == 0

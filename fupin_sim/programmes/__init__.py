@@ -14,7 +14,7 @@ from typing import Any
 
 from fupin_sim.errors import ScenarioError
 from fupin_sim.programmes.base import Programme
-from fupin_sim.settings import Horizon, did_you_mean, validate_settings
+from fupin_sim.settings import Horizon, did_you_mean, scaled, validate_settings
 
 
 def _discover() -> dict[str, type[Programme]]:
@@ -46,6 +46,10 @@ def validate_programmes(given: Any, file: str, horizon: Horizon) -> dict[str, di
     return validated
 
 
-def build_programmes(validated: dict[str, dict[str, Any]]) -> list[Programme]:
-    """Instantiate programmes from validated settings, in registry order."""
-    return [cls(validated[key]) for key, cls in REGISTRY.items() if key in validated]
+def build_programmes(validated: dict[str, dict[str, Any]], scale: float = 1.0) -> list[Programme]:
+    """Instantiate programmes from validated settings, in registry order.
+
+    Budgets, capacities and per-village money scale with the population (``scale``),
+    so a scaled district gets the same policy intensity per household.
+    """
+    return [cls(scaled(cls.specs(), validated[key], scale)) for key, cls in REGISTRY.items() if key in validated]

@@ -33,7 +33,7 @@ from fupin_sim.settings import Month, Setting
 if TYPE_CHECKING:
     from fupin_sim.model import FupinModel
 
-TARGETING_ORDERS = ("nearest_to_line", "poorest_first", "cause_matched", "random")
+TARGETING_ORDERS = ("nearest_to_line", "poorest_first", "cause_matched", "village_plan", "random")
 
 COMMON_SETTINGS = {
     "start": Setting("month", None, "First month of delivery (default: the first simulated month)", nullable=True),
@@ -44,6 +44,7 @@ COMMON_SETTINGS = {
         unit="CNY",
         minimum=0,
         nullable=True,
+        scales=True,
     ),
     "withdraw_from_exited": Setting(
         "integer",
@@ -62,7 +63,12 @@ def enrolment_settings(default_targeting: str) -> dict[str, Setting]:
             "choice", default_targeting, "Order in which eligible households are served", choices=TARGETING_ORDERS
         ),
         "capacity_per_year": Setting(
-            "integer", None, "Most households enrolled per year; null: no limit but the budget", minimum=0, nullable=True
+            "integer",
+            None,
+            "Most households enrolled per year; null: no limit but the budget",
+            minimum=0,
+            nullable=True,
+            scales=True,
         ),
     }
 
@@ -277,7 +283,11 @@ class Programme:
         return np.divide(above, joined, out=np.zeros(n), where=joined > 0)
 
     def in_targeting_order(self, model: FupinModel, rows: np.ndarray) -> np.ndarray:
-        """``rows`` sorted by the programme's targeting order (ties by row)."""
+        """``rows`` sorted by the programme's targeting order, poorest first among equals (ties by row).
+
+        ``village_plan`` serves first the households of poor villages planned for
+        delisting by this year and not yet delisted (see :func:`fupin_sim.villages.plan_delisting`).
+        """
         hh = model.households
         income = hh.income_pc_cny[rows]
         how = self.settings.get("targeting", "poorest_first")
@@ -289,6 +299,10 @@ class Programme:
         elif how == "cause_matched":
             matched = np.isin(hh.cause[rows], [CAUSE_INDEX[c] for c in self.MATCHED_CAUSES])
             primary = np.where(matched, 0.0, 1.0)
+        elif how == "village_plan":
+            planned = model.villages.planned_year[hh.village[rows]]
+            due = (planned > 0) & (planned <= model.year) & (model.villages.delisted_year[hh.village[rows]] == 0)
+            primary = np.where(due, 0.0, 1.0)
         else:
             primary = model.streams[f"{self.key}.targeting"].random(len(hh))[rows]
         return rows[np.lexsort((rows, income, primary))]

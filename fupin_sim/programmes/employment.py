@@ -64,7 +64,13 @@ CAPACITY_SETTINGS = {"training": "trainees_per_year", "labour_export": "labour_e
 
 def _capacity(description: str) -> Setting:
     return Setting(
-        "integer", None, f"{description}; null: no limit but the budget", unit="households", minimum=0, nullable=True
+        "integer",
+        None,
+        f"{description}; null: no limit but the budget",
+        unit="households",
+        minimum=0,
+        nullable=True,
+        scales=True,
     )
 
 

@@ -58,9 +58,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from fupin_sim.assessment import village_incidence
 from fupin_sim.households import POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
 from fupin_sim.settings import Setting
+from fupin_sim.villages import in_plan_order
 
 INSTRUMENTS = ("broiler", "specialty", "shares")  # offered in this order; codes are the indices
 NO_INSTRUMENT = -1
@@ -84,6 +86,7 @@ class Industry(Programme):
             "null: no limit but capacity and budget",
             minimum=0,
             nullable=True,
+            scales=True,
         ),
         "specialty": Setting("bool", True, "Offer specialty farming (特色种养) to households with some labour"),
         "shares": Setting("bool", True, "Buy co-operative shares (合作社股份) for households with too little labour"),
@@ -95,6 +98,7 @@ class Industry(Programme):
             unit="CNY",
             minimum=0,
             nullable=True,
+            scales=True,
         ),
     }
 
@@ -144,11 +148,14 @@ class Industry(Programme):
             "specialty": poor & some_labour,
             "shares": poor & ~some_labour,
         }
+        villages = model.villages
+        due = (villages.planned_year > 0) & (villages.planned_year <= model.year)
+        self._invest_in_collectives(model, due)  # villages the plan delists this year come first
         for name in INSTRUMENTS:
             if self.settings[name]:
                 cap = self.settings["broiler_households_per_year"] if name == "broiler" else None
                 self._offer(model, name, eligible[name], cap)
-        self._invest_in_collectives(model)
+        self._invest_in_collectives(model, villages.poor_village)
 
     def _offer(self, model, name: str, eligible: np.ndarray, cap: int | None) -> None:
         """Enrol households in one instrument, pay its cost and schedule its income."""
@@ -160,16 +167,19 @@ class Industry(Programme):
         self.post(model, joined, cost_cny)
         self.schedule(model, joined, params.value(f"industry.{name}_lag_months"))
 
-    def _invest_in_collectives(self, model) -> None:
-        """Fund collective broiler farms of poor villages without collective income, while money lasts."""
+    def _invest_in_collectives(self, model, among: np.ndarray) -> None:
+        """Fund collective broiler farms of poor villages (``among``) without collective income, while money lasts.
+
+        Villages go in the delisting plan's order (least poor first where there is no plan).
+        """
         villages = model.villages
         amount_cny = self.settings["collective_investment_cny_per_village"]
         if amount_cny is None:
-            amount_cny = model.params.value("industry.collective_investment_cny_per_village")
+            amount_cny = model.params.value("industry.collective_investment_cny_per_village") * model.population_scale
         if amount_cny <= 0:
             return
-        lacking = villages.poor_village & ~villages.collective_income & (self.collective_due_month == NOT_INVESTED)
-        candidates = np.flatnonzero(lacking)
+        lacking = among & villages.poor_village & ~villages.collective_income & (self.collective_due_month == NOT_INVESTED)
+        candidates = in_plan_order(villages, np.flatnonzero(lacking), village_incidence(model))
         funded = candidates[np.cumsum(np.full(candidates.size, amount_cny)) <= self.budget_left_cny(model)]
         model.ledger.post_village(self.key, model.year, funded, amount_cny)
         first_batch_months = int(model.params.value("industry.broiler_lag_months"))

@@ -5,9 +5,10 @@ Eligibility: village items (road, clinic, culture room, broadband — the villag
 ``poor_villages_only: false``; household items (safe water, grid connection,
 radio/TV — household "haves" of 一超六有) go to registered households that lack
 them (poor or exited), wherever they live.
-Delivery: reviewed yearly while the budget lasts; villages in ``village_order``
-(nearest to delisting first, poorest first, or random), households in the
-targeting order. Each item's whole cost is posted when it starts
+Delivery: reviewed yearly while the budget lasts, household items first (they
+gate household exits), then village items; villages in ``village_order``
+(the delisting plan's order, nearest to delisting first, poorest first, or
+random), households in the targeting order. Each item's whole cost is posted when it starts
 (``infrastructure.<item>_cost_per_village`` or ``…_per_household``), and it
 completes after ``infrastructure.<item>_build_months``.
 Effect on completion: the have; a hardened road also raises the village's farm
@@ -22,11 +23,12 @@ from fupin_sim.assessment import village_incidence
 from fupin_sim.households import EXITED, POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
 from fupin_sim.settings import Setting
+from fupin_sim.villages import in_plan_order
 
 VILLAGE_ITEMS = ("road", "clinic", "culture_room", "broadband")  # village haves
 HOUSEHOLD_ITEMS = {"water": "safe_water", "grid": "electricity", "radio_tv": "radio_tv"}  # item → household have
 ITEMS = (*VILLAGE_ITEMS, *HOUSEHOLD_ITEMS)
-VILLAGE_ORDERS = ("nearest_to_delisting", "poorest_first", "random")
+VILLAGE_ORDERS = ("village_plan", "nearest_to_delisting", "poorest_first", "random")
 
 
 class Infrastructure(Programme):
@@ -53,23 +55,29 @@ class Infrastructure(Programme):
         self.household_started = {item: np.zeros(len(model.households), dtype=bool) for item in HOUSEHOLD_ITEMS}
 
     def review(self, model) -> None:
-        """Start village items, then household items, while the budget lasts."""
+        """Start household items (they gate household exits), then village items, while the budget lasts."""
         chosen = self.settings["items"]
-        for item in (i for i in VILLAGE_ITEMS if i in chosen):
-            self._start_village_item(model, item)
         for item in (i for i in HOUSEHOLD_ITEMS if i in chosen):
             self._start_household_item(model, item)
+        self._start_village_items(model, [i for i in VILLAGE_ITEMS if i in chosen])
 
-    def _start_village_item(self, model, item: str) -> None:
+    def _start_village_items(self, model, items: list[str]) -> None:
+        """Village by village in order, start every missing item the budget allows."""
         villages, params = model.villages, model.params
         scope = villages.poor_village if self.settings["poor_villages_only"] else np.ones(len(villages), dtype=bool)
-        todo = np.flatnonzero(scope & ~getattr(villages, item) & ~self.village_started[item])
-        ordered = self._village_order(model, todo)
-        started = self.affordable(model, ordered, params.value(f"infrastructure.{item}_cost_per_village"))
-        if started.size:
-            model.ledger.post_village(self.key, model.year, started, params.value(f"infrastructure.{item}_cost_per_village"))
-            self.village_started[item][started] = True
-            self._schedule_item(model, started, item)
+        for village in self._village_order(model, np.flatnonzero(scope)):
+            for item in items:
+                if getattr(villages, item)[village] or self.village_started[item][village]:
+                    continue
+                # A poor village of a scaled district is a scaled village (the other villages are
+                # fewer but full size): its projects cost in proportion.
+                scale = model.population_scale if villages.poor_village[village] else 1.0
+                cost = params.value(f"infrastructure.{item}_cost_per_village") * scale
+                if cost > self.budget_left_cny(model):
+                    continue
+                model.ledger.post_village(self.key, model.year, np.array([village]), cost)
+                self.village_started[item][village] = True
+                self._schedule_item(model, np.array([village]), item)
 
     def _start_household_item(self, model, item: str) -> None:
         hh, params = model.households, model.params
@@ -105,6 +113,8 @@ class Infrastructure(Programme):
     def _village_order(self, model, villages: np.ndarray) -> np.ndarray:
         incidence = village_incidence(model)[villages]
         order = self.settings["village_order"]
+        if order == "village_plan":
+            return in_plan_order(model.villages, villages, village_incidence(model))
         if order == "nearest_to_delisting":
             return villages[np.argsort(incidence, kind="stable")]
         if order == "poorest_first":

@@ -76,6 +76,7 @@ class Relocation(Programme):
             unit="households",
             minimum=0,
             nullable=True,
+            scales=True,
         ),
         "relocation_share": Setting(
             "number",
