@@ -1,8 +1,10 @@
 """The annual verification in December: 一超六有 for households, 一低五有 for villages.
 
-Order within the review: returns of previously exited households, exits of
-registered households, then identification of new poor among the rest, then
-village delisting. Every status change is an event row with the household's
+Order within the review: returns of previously exited households (income below
+the line, or a have lost), exits of registered households (income above the
+line by ``assessment.exit_margin_share``, all six haves), then identification of
+new poor among the rest (income below the line), then village delisting. A
+household exactly on the line neither exits nor returns. Every status change is an event row with the household's
 per-capita income, its margin over the line and its transfer share, so exits on
 paper (carried by transfers, just over the line) can be told from real ones:
 
@@ -68,12 +70,12 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
     haves = hh.six_haves()
     gains = income_by_source(hh) - model.entry_income_by_source
 
-    returns = (hh.status == EXITED) & ((income_pc <= line) | ~haves)
+    returns = (hh.status == EXITED) & ((income_pc < line) | ~haves)
     re_exits_before = hh.exit_year > 0
     exit_bar = line * (1.0 + p.value("assessment.exit_margin_share"))
     exits = (hh.status == POOR) & (income_pc > exit_bar) & haves
     detected = model.streams["identification"].random(len(hh)) < p.value("assessment.new_poor_detection_prob")
-    new_poor = (hh.status == NON_POOR) & (income_pc <= line) & detected
+    new_poor = (hh.status == NON_POOR) & (income_pc < line) & detected
 
     hh.status[returns] = POOR
     hh.times_returned[returns] += 1
@@ -187,7 +189,7 @@ def _return_reasons(model: FupinModel, returns: np.ndarray, line: float) -> np.n
     rows = np.flatnonzero(returns)
     income = hh.income_pc_cny[rows]
     medical = model.params.value("assessment.medical_deduction_share") * hh.ytd_medical_oop_cny[rows] / hh.size[rows]
-    return np.where(income > line, "haves", np.where(income + medical > line, "illness", "income"))
+    return np.where(income >= line, "haves", np.where(income + medical >= line, "illness", "income"))
 
 
 def village_incidence(model: FupinModel) -> np.ndarray:

@@ -191,7 +191,8 @@ class RunOutcome:
     status: str
     started_at: str
     finished_at: str
-    duration_s: float
+    duration_s: float  # wall time of the run on the worker
+    cpu_s: float  # CPU time of the worker's thread for the run (unaffected by other load on the machine)
     tables: dict[str, bytes]
     traceback: str | None
     package_version: str = __version__
@@ -206,7 +207,7 @@ def run_batch(batch: RunBatch) -> list[RunOutcome]:
     scenario = None
     outcomes = []
     for run, replication in batch.runs:
-        started_at, start_s = _now(), time.perf_counter()
+        started_at, start_s, start_cpu_s = _now(), time.perf_counter(), time.thread_time()
         tables, trace = {}, None
         try:
             scenario = scenario or load_scenario(batch.scenario)
@@ -215,7 +216,8 @@ def run_batch(batch: RunBatch) -> list[RunOutcome]:
         except Exception:  # noqa: BLE001 - any error of one replication is recorded, and the rest go on
             trace = traceback.format_exc()
         status = STATUS_FAILED if trace else STATUS_OK
-        outcomes.append(RunOutcome(run, status, started_at, _now(), time.perf_counter() - start_s, tables, trace))
+        duration_s, cpu_s = time.perf_counter() - start_s, time.thread_time() - start_cpu_s
+        outcomes.append(RunOutcome(run, status, started_at, _now(), duration_s, cpu_s, tables, trace))
     return outcomes
 
 
@@ -458,6 +460,7 @@ def _manifest(spec: RunSpec, outcome: RunOutcome, origin: Mapping[str, Any]) -> 
         "started_at": outcome.started_at,
         "finished_at": outcome.finished_at,
         "duration_s": round(outcome.duration_s, 4),
+        "cpu_s": round(outcome.cpu_s, 4),
         "tables": sorted(outcome.tables),
         "traceback": outcome.traceback,
         **origin,

@@ -52,25 +52,20 @@ class Ledger:
 
     def spent(self, programme: str, year: int | None = None) -> float:
         """Total posted by ``programme`` in ``year`` (all years if ``None``)."""
-        total = 0.0
-        for accounts in (self._households, self._villages):
-            for (name, posted_year), amounts in accounts.items():
-                if name == programme and (year is None or posted_year == year):
-                    total += float(amounts.sum())
-        return total
+        return float(self.by_household(programme, year).sum() + self.by_village(programme, year).sum())
 
     def by_household(self, programme: str, year: int | None = None) -> np.ndarray:
         """Per-household spending of ``programme`` in ``year`` (all years if ``None``)."""
-        total = np.zeros(self.n_households)
-        for (name, posted_year), amounts in self._households.items():
-            if name == programme and (year is None or posted_year == year):
-                total += amounts
-        return total
+        return self._total(self._households, self.n_households, programme, year)
 
     def by_village(self, programme: str, year: int | None = None) -> np.ndarray:
         """Per-village spending on village projects of ``programme`` (all years if ``None``)."""
-        total = np.zeros(self.n_villages)
-        for (name, posted_year), amounts in self._villages.items():
+        return self._total(self._villages, self.n_villages, programme, year)
+
+    @staticmethod
+    def _total(accounts: dict, size: int, programme: str, year: int | None) -> np.ndarray:
+        total = np.zeros(size)
+        for (name, posted_year), amounts in accounts.items():
             if name == programme and (year is None or posted_year == year):
                 total += amounts
         return total

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -87,6 +88,12 @@ def yearly_row(
     return row
 
 
+def households_served(model: FupinModel, programme: str) -> np.ndarray:
+    """Households a programme paid for, or whose village got one of its projects, over the run."""
+    ledger, village = model.ledger, model.households.village
+    return (ledger.by_household(programme) > 0) | (ledger.by_village(programme)[village] > 0)
+
+
 def programme_summary(model: FupinModel) -> pd.DataFrame:
     """One row per programme over the whole run: spending, budget, households served,
     exits among them, and cost per exit and per sustained exit (still out at the end).
@@ -99,7 +106,7 @@ def programme_summary(model: FupinModel) -> pd.DataFrame:
     sustained = ever_exited & (hh.status == EXITED)
     rows = []
     for programme in model.programmes:
-        served = (ledger.by_household(programme.key) > 0) | (ledger.by_village(programme.key)[hh.village] > 0)
+        served = households_served(model, programme.key)
         spent = ledger.spent(programme.key)
         budgets = programme.settings["budget_cny"]
         budget = None if budgets is None else float(sum(budgets.get(y, 0.0) for y in model.horizon.years))

@@ -145,7 +145,7 @@ def load_manifest(directory: Path | str) -> pd.DataFrame:
 
     Returns:
         Columns ``scenario``, ``point`` (sweeps), the sweep inputs, ``replication``,
-        ``run_id``, ``status``, ``started_at``, ``finished_at``, ``duration_s``,
+        ``run_id``, ``status``, ``started_at``, ``finished_at``, ``duration_s``, ``cpu_s``,
         ``error`` (last line of the traceback) and ``traceback``.
     """
     store = ResultStore(directory)
@@ -161,6 +161,7 @@ def load_manifest(directory: Path | str) -> pd.DataFrame:
                 "started_at": manifest.get("started_at"),
                 "finished_at": manifest.get("finished_at"),
                 "duration_s": manifest.get("duration_s"),
+                "cpu_s": manifest.get("cpu_s"),
                 "error": trace.strip().splitlines()[-1] if trace else None,
                 "traceback": trace,
             }

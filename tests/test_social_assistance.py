@@ -115,3 +115,45 @@ def test_the_year_end_settlement_lifts_enrolled_households_to_the_standard():
     guaranteed = means + hh.programme_transfer_pc_cny[enrolled]
     assert guaranteed.min() >= 3100 - 1e-6
     assert (np.abs(guaranteed - 3100) < 1e-6).sum() > 10  # some needed the settlement
+
+
+def test_temporary_assistance_lifts_exited_households_hit_by_illness_up_to_the_cap():
+    cap = 3000.0
+    model = model_for(
+        {"temporary_assistance": True},
+        {
+            "social_assistance.temporary_assistance_cap": cap,
+            "assessment.medical_deduction_share": 1.0,
+            "health.hospitalisation_rate": 0.0,
+            "health.chronic_extra_hospitalisation_rate": 0.0,
+        },
+    )
+    hh = model.households
+    for _ in range(11):
+        model.step()
+    small_gap, big_gap, no_shock = exited = np.flatnonzero(hh.status == 1)[:3]
+    hh.status[exited] = 2  # exited in an earlier year
+    hh.exit_year[exited] = 2015
+    for column in ("wage_per_unit_cny_per_year", "farm_cny_per_year", "property_cny_per_year",
+                   "other_transfer_cny_per_year", "pension_cny_per_year"):
+        getattr(hh, column)[exited] = 0.0  # December adds nothing
+    model.programme("social_assistance").streams["dibao"].rate_cny_per_year[exited] = 0.0
+    model.programme("social_assistance").enrolled[exited] = False
+    line = model.params.value("poverty_line.exit_line", 2016)
+    for column in ("ytd_wage_cny", "ytd_farm_cny", "ytd_industry_cny", "ytd_property_cny", "ytd_transfer_cny",
+                   "ytd_programme_transfer_cny"):
+        getattr(hh, column)[exited] = 0.0
+    hh.ytd_wage_cny[exited] = line * hh.size[exited]
+    hh.ytd_medical_oop_cny[small_gap] = 1000.0  # pushes it 1,000 below the line
+    hh.ytd_medical_oop_cny[big_gap] = 10_000.0
+    hh.ytd_medical_oop_cny[no_shock] = 0.0
+    hh.ytd_wage_cny[no_shock] -= 500.0  # below the line without an illness or disaster
+    model.villages.disaster_month[hh.village[no_shock]] = -1
+    spent_before = model.ledger.by_household("social_assistance", 2016).copy()
+    model.step()  # December: accrual, settlement, verification
+    paid = model.ledger.by_household("social_assistance", 2016) - spent_before
+    assert paid[small_gap] == pytest.approx(1000.0)
+    assert paid[big_gap] == pytest.approx(cap)
+    assert paid[no_shock] == 0.0
+    assert hh.status[small_gap] == 2  # on the line: kept out of poverty
+    assert hh.status[big_gap] == 1 and hh.status[no_shock] == 1  # returned

@@ -62,7 +62,7 @@ def test_each_run_has_its_tables_as_parquet_and_a_manifest(tmp_path):
         assert manifest["package_version"] and manifest["python"]
         assert manifest["git_commit"] is None or re.fullmatch("[0-9a-f]{40}", manifest["git_commit"])
         started, finished = (datetime.fromisoformat(manifest[k]) for k in ("started_at", "finished_at"))
-        assert started <= finished and manifest["duration_s"] > 0
+        assert started <= finished and manifest["duration_s"] > 0 and manifest["cpu_s"] > 0
     assert sorted(json.loads(p.read_text())["replication"] for p in found) == [0, 1]
     assert json.loads((store / "experiment.json").read_text())["reps"] == 2
 

@@ -18,15 +18,18 @@ this year's means-tested income and top-ups still leave below the standard
 (补差到位), so an enrolled household's year never ends below it.
 Households with no labour and no earnings of their own get 特困供养 instead: the
 standard times ``social_assistance.tekun_multiple``. Optional companions: the
-pension premium paid for registered poor adults (a cost, no income), and
-disability allowances for disabled members of registered households (transfers).
+pension premium paid for registered poor adults (a cost, no income), disability
+allowances for disabled members of registered households (transfers), and
+temporary assistance (临时救助): in December, an exited household that an illness
+or a disaster this year would push below the line gets the gap, up to
+``social_assistance.temporary_assistance_cap``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from fupin_sim.households import POOR
+from fupin_sim.households import EXITED, POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
 from fupin_sim.settings import Setting
 
@@ -60,6 +63,9 @@ class SocialAssistance(Programme):
         "tekun_support": Setting("bool", False, "Pay 特困供养 to households with no labour and no earnings"),
         "pension_premium": Setting("bool", False, "Pay the rural pension premium of registered poor adults"),
         "disability_allowance": Setting("bool", False, "Pay disability allowances to disabled members of registered households"),
+        "temporary_assistance": Setting(
+            "bool", False, "Temporary assistance (临时救助) to exited households hit by illness or disaster this year"
+        ),
     }
 
     def init(self, model) -> None:
@@ -127,6 +133,37 @@ class SocialAssistance(Programme):
         self.paid_this_year_cny += self.streams["dibao"].rate_cny_per_year / 12
 
     def settle_year(self, model) -> None:
+        """December: 补差到位 for enrolled households, then temporary assistance."""
+        self._settle_dibao(model)
+        if self.settings["temporary_assistance"]:
+            self._temporary_assistance(model)
+
+    def _pay_in_december(self, model, rows: np.ndarray, amounts_cny: np.ndarray) -> None:
+        """Pay ``amounts_cny`` to ``rows`` now, while the budget lasts, as programme transfers of this year."""
+        hh = model.households
+        positive = amounts_cny > 0
+        rows, amounts_cny = rows[positive], amounts_cny[positive]
+        within = np.cumsum(amounts_cny) <= self.budget_left_cny(model) + 1e-9
+        rows, amounts_cny = rows[within], amounts_cny[within]
+        if rows.size:
+            self.post(model, rows, amounts_cny)
+            hh.ytd_transfer_cny[rows] += amounts_cny
+            hh.ytd_programme_transfer_cny[rows] += amounts_cny
+
+    def _temporary_assistance(self, model) -> None:
+        hh, params = model.households, model.params
+        struck = model.villages.disaster_month[hh.village] > 0
+        hardship = (hh.ytd_medical_oop_cny > 0) | struck
+        rows = np.flatnonzero((hh.status == EXITED) & hardship & ~self.withdrawn(model))
+        earned = hh.ytd_wage_cny + hh.ytd_farm_cny + hh.ytd_industry_cny + hh.ytd_property_cny
+        net = earned[rows] + hh.ytd_transfer_cny[rows] - (
+            params.value("assessment.medical_deduction_share") * hh.ytd_medical_oop_cny[rows]
+        )
+        gap = params.value("poverty_line.exit_line", model.year) * hh.size[rows] - net
+        cap = params.value("social_assistance.temporary_assistance_cap")
+        self._pay_in_december(model, rows, np.minimum(gap, cap))
+
+    def _settle_dibao(self, model) -> None:
         """补差到位: top up enrolled households whose year still ends below the standard."""
         hh = model.households
         enrolled = np.flatnonzero(self.enrolled)
@@ -134,14 +171,7 @@ class SocialAssistance(Programme):
         other_transfers = hh.ytd_transfer_cny - hh.ytd_programme_transfer_cny
         means = self._means_tested(model, earned[enrolled], other_transfers[enrolled])
         owed = self._target_pc_cny(model)[enrolled] * hh.size[enrolled] - means - self.paid_this_year_cny[enrolled]
-        settle = enrolled[owed > 0]
-        amounts = owed[owed > 0]
-        within = np.cumsum(amounts) <= self.budget_left_cny(model) + 1e-9
-        settle, amounts = settle[within], amounts[within]
-        if settle.size:
-            self.post(model, settle, amounts)
-            hh.ytd_transfer_cny[settle] += amounts
-            hh.ytd_programme_transfer_cny[settle] += amounts
+        self._pay_in_december(model, enrolled, owed)
 
     def _pay_pension_premiums(self, model) -> None:
         hh, persons = model.households, model.persons
