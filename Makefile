@@ -1,6 +1,8 @@
 # Two commands for a fresh Linux machine:
 #   make run    set up .venv if needed, run the shipped scenarios on the built-in Da'an data
-#   make test   same set-up, then the whole test suite
+#   make test   same set-up (plus Chromium and a CJK font, see browser-deps), then the whole test suite:
+#               unit tests, every notebook re-executed (nbval), the dashboard in headless Chromium
+# Also: make dashboard (the comparison and budget notebooks as a web page, Voila), make lab (JupyterLab).
 # Conda users: `conda env create -f environment.yml && conda activate fupin-sim`,
 # then `make run VENV=$CONDA_PREFIX` (or call `fupin` and `pytest` directly).
 
@@ -10,8 +12,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.fupin-installed
 SCENARIOS := $(sort $(wildcard scenarios/*.yaml))
 OUT ?= results
+DASHBOARD_PORT ?= 8866
+LAB_PORT ?= 8888
 
-.PHONY: run test bench setup clean
+.PHONY: run test bench setup clean dashboard lab browser-deps
 
 setup: $(STAMP)
 
@@ -31,8 +35,35 @@ run: $(STAMP)
 	  $(BIN)/fupin run $$scenario --out $(OUT)/$$name || exit 1; echo; \
 	done
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest
+
+# Debian's Chromium (/usr/bin/chromium, driven by Playwright; no browser is ever downloaded by
+# `playwright install`) and a CJK font. Installs only what is missing, with apt-get, as root
+# (CI runs as root) or with passwordless sudo; otherwise says what to install and goes on (the
+# browser test then skips, except where FUPIN_REQUIRE_BROWSER=1, as in .ci/run).
+browser-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	{ command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family | grep -q .; } || missing="$$missing fonts-noto-cjk"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo"; \
+	else echo "note: not installed:$$missing; install with: sudo apt-get install -y$$missing" >&2; exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then echo "note: no apt-get here; install$$missing yourself" >&2; exit 0; fi; \
+	echo "installing$$missing (apt-get)"; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq$$missing >/dev/null
+
+# The comparison (02) and budget (03) notebooks as web pages, code hidden (Voila, localhost only).
+dashboard: $(STAMP)
+	@echo "Dashboards (Ctrl-C stops):"
+	@echo "  compare scenarios: http://127.0.0.1:$(DASHBOARD_PORT)/voila/render/02_compare_scenarios.ipynb"
+	@echo "  tune budgets:      http://127.0.0.1:$(DASHBOARD_PORT)/voila/render/03_budget_tuning.ipynb"
+	$(BIN)/voila notebooks --no-browser --port=$(DASHBOARD_PORT) --Voila.ip=127.0.0.1 --classic_tree=True --strip_sources=True
+
+# JupyterLab on the notebooks (the kernel is this environment's Python); open the URL it prints.
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks --no-browser --port=$(LAB_PORT) --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py

@@ -17,7 +17,8 @@ What is measured, on full-district replications of ``baseline``:
    ``executor_overhead_share_cpu`` is the same in CPU time, which other load on a
    shared machine does not inflate: this process's CPU time during the run plus
    the workers' CPU time per replication (``cpu_s`` of the manifests), against
-   the in-process loop's CPU time.
+   the in-process loop's CPU time. ``parquet_cpu_s_per_rep`` is the part of it that
+   encoding a replication's four tables as Parquet takes (measured in-process).
 4. ``hundred_reps_s``: ``compare(["baseline"], reps=100, out=…)`` with the default
    executor (all cores), end to end: pool start-up, runs, store, loading and
    summarising (target ≤ 120 s on the 2-core machine).
@@ -47,7 +48,7 @@ import time  # noqa: E402
 from fupin_sim.executors import ProcessExecutor, default_workers  # noqa: E402
 from fupin_sim.experiments import compare, comparison, run_experiment, run_replication  # noqa: E402
 from fupin_sim.scenario import load_scenario  # noqa: E402
-from fupin_sim.store import load_manifest  # noqa: E402
+from fupin_sim.store import encode_table, load_manifest  # noqa: E402
 
 SCENARIO = "baseline"
 
@@ -61,13 +62,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def in_process_s_per_rep(reps: int) -> tuple[float, float]:
-    """Wall and CPU seconds per replication run back to back in this process."""
+def in_process_s_per_rep(reps: int) -> tuple[float, float, float]:
+    """Wall and CPU seconds per replication run back to back in this process, and CPU seconds to encode its tables."""
     scenario = load_scenario(SCENARIO)
-    start_s, start_cpu_s = time.perf_counter(), time.process_time()
+    run_s = run_cpu_s = encode_cpu_s = 0.0
     for replication in range(reps):
-        run_replication(scenario, replication)
-    return (time.perf_counter() - start_s) / reps, (time.process_time() - start_cpu_s) / reps
+        start_s, start_cpu_s = time.perf_counter(), time.process_time()
+        result = run_replication(scenario, replication)
+        run_s, run_cpu_s = run_s + time.perf_counter() - start_s, run_cpu_s + time.process_time() - start_cpu_s
+        start_cpu_s = time.process_time()
+        for table in (result.yearly, result.events, result.ledger, result.shocks):
+            encode_table(table)
+        encode_cpu_s += time.process_time() - start_cpu_s
+    return run_s / reps, run_cpu_s / reps, encode_cpu_s / reps
 
 
 def pool_start_s(workers: int) -> float:
@@ -102,7 +109,9 @@ def main(argv: list[str] | None = None) -> dict:
     pool_start_s(1)  # the first pool also starts the fork server (imports the model once)
     rounds = []
     for _ in range(args.repeats):
-        figures = dict(zip(("in_process_s_per_rep", "in_process_cpu_s_per_rep"), in_process_s_per_rep(args.reps)))
+        in_process = in_process_s_per_rep(args.reps)
+        names = ("in_process_s_per_rep", "in_process_cpu_s_per_rep", "parquet_cpu_s_per_rep")
+        figures = dict(zip(names, in_process, strict=True))
         for workers in (1, 2):
             reps = args.reps * workers
             start_s = pool_start_s(workers)

@@ -42,9 +42,11 @@ def record_verified_income(model: FupinModel) -> None:
 
     Gross income is wages + farming/business + broiler + property + transfers; the
     verified (net) income deducts the deductible share of out-of-pocket medical
-    spending. Both are per person.
+    spending. Both are per person. The income they replace is kept as
+    ``previous_income_pc_cny`` (for the monitoring rule's sharp-drop test).
     """
     hh = model.households
+    hh.previous_income_pc_cny[:] = hh.income_pc_cny
     earned = hh.ytd_wage_cny + hh.ytd_farm_cny + hh.ytd_industry_cny + hh.ytd_property_cny
     gross = earned + hh.ytd_transfer_cny
     net = gross - model.params.value("assessment.medical_deduction_share") * hh.ytd_medical_oop_cny
@@ -54,6 +56,28 @@ def record_verified_income(model: FupinModel) -> None:
     hh.income_pc_cny[:] = net / hh.size
     np.divide(hh.ytd_transfer_cny, gross, out=hh.transfer_share, where=gross > 0)
     hh.transfer_share[gross <= 0] = 0.0
+
+
+def exit_bar_cny(model: FupinModel) -> float:
+    """Per-capita income a registered household must exceed to exit this year: the exit
+    line raised by ``assessment.exit_margin_share``."""
+    line = model.params.value("poverty_line.exit_line", model.year)
+    return line * (1.0 + model.params.value("assessment.exit_margin_share"))
+
+
+def transfer_dependent(model: FupinModel, rows: np.ndarray) -> np.ndarray:
+    """Whether each household in ``rows`` is transfer-dependent (输血 rather than 造血): without
+    the transfers it gained since it entered the registry, its verified income would not
+    clear this year's exit bar (:func:`exit_bar_cny`).
+
+    Args:
+        model: the model, after this year's incomes were recorded (:func:`record_verified_income`).
+        rows: household rows.
+    """
+    hh = model.households
+    transfer = INCOME_SOURCES.index("transfer")
+    gained_cny = np.maximum(hh.ytd_transfer_cny[rows] - model.entry_income_by_source[transfer, rows], 0.0)
+    return hh.income_pc_cny[rows] - gained_cny / hh.size[rows] <= exit_bar_cny(model)
 
 
 def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
@@ -72,7 +96,7 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
 
     returns = (hh.status == EXITED) & ((income_pc < line) | ~haves)
     re_exits_before = hh.exit_year > 0
-    exit_bar = line * (1.0 + p.value("assessment.exit_margin_share"))
+    exit_bar = exit_bar_cny(model)
     exits = (hh.status == POOR) & (income_pc > exit_bar) & haves
     detected = model.streams["identification"].random(len(hh)) < p.value("assessment.new_poor_detection_prob")
     new_poor = (hh.status == NON_POOR) & (income_pc < line) & detected
@@ -87,9 +111,7 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
 
     exit_events = _events(model, "exit", exits, line)
     exit_events["pathway"] = _pathways(gains[:, exits])
-    exit_events["transfer_dependent"] = (
-        income_pc[exits] - np.maximum(gains[INCOME_SOURCES.index("transfer"), exits], 0.0) / hh.size[exits] <= exit_bar
-    )
+    exit_events["transfer_dependent"] = transfer_dependent(model, np.flatnonzero(exits))
     return_events = _events(model, "return", returns, line)
     return_events["reason"] = _return_reasons(model, returns, line)
     events = pd.concat([return_events, exit_events, _events(model, "new_poor", new_poor, line)], ignore_index=True)

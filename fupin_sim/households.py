@@ -78,6 +78,7 @@ class HouseholdColumns(ColumnStore):
         "ytd_programme_transfer_cny": (np.float64, "the part of this year's transfers paid by programmes (低保, allowances, subsidies)"),
         "ytd_medical_oop_cny": (np.float64, "out-of-pocket medical spending this year"),
         "income_pc_cny": (np.float64, "per-capita net income at the latest verification (after medical deduction)"),
+        "previous_income_pc_cny": (np.float64, "per-capita net income before the latest verification (the entry income at the first; 0 before it)"),
         "gross_income_pc_cny": (np.float64, "per-capita gross income at the latest verification (before medical deduction)"),
         "earned_income_pc_cny": (np.float64, "per-capita wages, farm, broiler and property income at the latest verification"),
         "programme_transfer_pc_cny": (np.float64, "per-capita transfers paid by programmes at the latest verification"),

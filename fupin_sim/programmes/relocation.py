@@ -125,8 +125,7 @@ class Relocation(Programme):
         relocation_cost = p.value("relocation.cost_cny_per_person") * hh.size - self_pay
         cost = np.where(moving, relocation_cost, self.renovation_cost_cny(model))
         ordered = self.in_targeting_order(model, np.concatenate([movers, stayers]))
-        ordered = ordered[: self.settings["households_per_year"]]
-        served = self.affordable(model, ordered, cost[ordered])
+        served = self.affordable(model, ordered, cost[ordered], capacity=self.settings["households_per_year"])
         self.post(model, served, cost[served])
         self.enrolled[served] = True
 
