@@ -129,6 +129,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "withdrawal_2018": "Support withdrawn in 2018",
         },
         "targeting_names": {
+            "as_scenario": "As in the scenario",
             "nearest_to_line": "Nearest to the line first",
             "poorest_first": "Poorest first",
             "cause_matched": "Cause-matched",
@@ -284,6 +285,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "withdrawal_2018": "2018年撤出直接帮扶",
         },
         "targeting_names": {
+            "as_scenario": "按情景设定",
             "nearest_to_line": "最接近标准户优先",
             "poorest_first": "最贫困户优先",
             "cause_matched": "因户施策",

@@ -9,9 +9,10 @@ result as it finishes, so an experiment gives identical tables whichever runs it
                experiment, or an existing scheduler (``tcp://host:8786``) whose
                workers have fupin-sim installed.
 
-An executor is a context manager. Leaving it because of an exception (Ctrl-C
-included) cancels the batches not yet started and stops the workers without
-waiting for the running ones; what already came back is the caller's to keep.
+An executor is a context manager. On Ctrl-C the batches not yet started are
+cancelled; the process pool lets the running ones finish and yields them (a
+second Ctrl-C abandons them), Dask cancels them. What came back is the caller's
+to keep.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 from typing import Any, Protocol, Self
 
 from fupin_sim.errors import UserError
@@ -75,8 +77,13 @@ class SerialExecutor:
 class ProcessExecutor:
     """A pool of local worker processes.
 
-    Workers ignore SIGINT: Ctrl-C reaches the whole terminal process group, and it
-    is this process that decides what to keep and then stops the workers.
+    Ctrl-C reaches the whole terminal process group. The workers and the fork
+    server ignore it; this process cancels the batches not started, lets the
+    running ones finish and yields them (so they are kept), then raises
+    KeyboardInterrupt. A second Ctrl-C abandons the running batches and stops
+    the workers at once. (Killing a worker that is sending its result back can
+    leave the pool's reader waiting forever for the rest of the message, so the
+    first Ctrl-C never does.)
 
     Args:
         workers: worker processes (default: one per available core).
@@ -85,14 +92,15 @@ class ProcessExecutor:
     def __init__(self, workers: int | None = None):
         self.slots = workers or default_workers()
         self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future] = []
 
     def __enter__(self) -> Self:
         self._pool = ProcessPoolExecutor(self.slots, mp_context=_worker_context(), initializer=_ignore_interrupts)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
-        if exc_type is None:
-            self._pool.shutdown(wait=True)
+        if not any(future.running() for future in self._futures):
+            self._pool.shutdown(wait=True, cancel_futures=True)
             return
         terminate = getattr(self._pool, "terminate_workers", None)  # Python 3.14+
         if terminate is not None:
@@ -106,11 +114,20 @@ class ProcessExecutor:
             process.join(timeout=5)  # reaped now, not left as zombies
 
     def imap_unordered(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
-        """Submit every item, then yield results as they finish."""
-        futures = [self._pool.submit(function, item) for item in items]
+        """Submit every item, then yield results as they finish (on Ctrl-C: the running ones, then raise)."""
+        with _interrupts_deferred():  # a pool interrupted while starting its workers is in no state to stop
+            self._futures = [self._pool.submit(function, item) for item in items]
+        unfinished = set(self._futures)
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            try:
+                for future in as_completed(self._futures):
+                    unfinished.discard(future)
+                    yield future.result()
+            except KeyboardInterrupt:
+                running = [future for future in unfinished if not future.cancel()]
+                for future in as_completed(running):
+                    yield future.result()
+                raise
         except BrokenProcessPool:
             raise UserError(
                 "a worker process died (killed, out of memory, or - in a script - started outside "
@@ -207,12 +224,30 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["fupin_sim.experiments"])
+        with _interrupts_ignored():  # the server (and the workers it forks) ignore Ctrl-C from the start
+            forkserver.ensure_running()
         return context
     return multiprocessing.get_context("spawn")
 
 
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C that arrives during the block and raise it when the block is done; main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager

@@ -76,7 +76,7 @@ def default_budgets(scenario: str = "decision_2016") -> dict[str, float]:
 
 def budget_scenario(
     budgets_cny: Mapping[str, float],
-    targeting: str = "nearest_to_line",
+    targeting: str | None = None,
     *,
     scenario: str = "decision_2016",
     population_scale: float = 0.05,
@@ -87,7 +87,8 @@ def budget_scenario(
     Args:
         budgets_cny: programme key → yearly budget in CNY for the full district, the same
             every year of the horizon (scaled with ``population_scale`` like any budget).
-        targeting: the targeting order of every programme (one of ``TARGETING_ORDERS``).
+        targeting: the targeting order of every programme (one of ``TARGETING_ORDERS``);
+            ``None`` keeps each programme's order from the scenario.
         scenario: a shipped scenario name or a scenario file.
         population_scale: the share of the district simulated.
         seed: the base seed of the replications.
@@ -103,7 +104,7 @@ def budget_scenario(
     if unknown:
         raise UserError(f"scenario {base.name} has no programme {unknown[0]!r}; it has: {', '.join(programmes)}")
     for key, settings in programmes.items():
-        if "targeting" in REGISTRY[key].specs():
+        if targeting is not None and "targeting" in REGISTRY[key].specs():
             settings["targeting"] = targeting
         if key in budgets_cny:
             settings["budget_cny"] = dict.fromkeys(base.horizon.years, float(budgets_cny[key]))
@@ -112,7 +113,7 @@ def budget_scenario(
 
 def budget_outcomes(
     budgets_cny: Mapping[str, float],
-    targeting: str = "nearest_to_line",
+    targeting: str | None = None,
     *,
     scenario: str = "decision_2016",
     population_scale: float = 0.05,
@@ -128,7 +129,7 @@ def budget_outcomes(
 
     Args:
         budgets_cny: programme key → yearly budget in CNY for the full district.
-        targeting: the targeting order of every programme.
+        targeting: the targeting order of every programme; ``None`` keeps the scenario's.
         scenario: a shipped scenario name or a scenario file.
         population_scale: the share of the district simulated.
         reps: replications.
@@ -221,17 +222,18 @@ class BudgetDashboard:
                 description=text["budget_slider"].format(programme=name("programme_names", key, lang)),
                 continuous_update=False,
                 readout_format=".1f",
-                style={"description_width": "16em"},
-                layout=ipywidgets.Layout(width="40em"),
+                style={"description_width": "20em"},
+                layout=ipywidgets.Layout(width="44em"),
             )
             for key, budget_cny in default_budgets(scenario).items()
         }
         self.targeting = ipywidgets.Dropdown(
-            options=[(name("targeting_names", key, lang), key) for key in TARGETING_ORDERS],
-            value="nearest_to_line",
+            options=[(name("targeting_names", "as_scenario", lang), None)]
+            + [(name("targeting_names", key, lang), key) for key in TARGETING_ORDERS],
+            value=None,
             description=text["targeting"],
-            style={"description_width": "16em"},
-            layout=ipywidgets.Layout(width="40em"),
+            style={"description_width": "20em"},
+            layout=ipywidgets.Layout(width="44em"),
         )
         self.outcomes = ipywidgets.HTML()
         self.outcomes.add_class(OUTCOMES_CLASS)
@@ -329,6 +331,7 @@ class ComparisonDashboard:
     Args:
         scenarios: the scenarios offered (default: every shipped scenario).
         selected: the scenarios selected at first.
+        reference: the reference scenario at first (default: the first selected).
         reps: replications at first.
         population_scale: the share of the district simulated.
         lang: ``en`` or ``zh``.
@@ -347,6 +350,7 @@ class ComparisonDashboard:
         scenarios: Sequence[str] | None = None,
         *,
         selected: Sequence[str] = ("decision_2016", "baseline"),
+        reference: str | None = None,
         reps: int = 5,
         population_scale: float = 0.1,
         lang: str = "en",
@@ -376,6 +380,8 @@ class ComparisonDashboard:
         controls = ipywidgets.HBox([self.scenarios, ipywidgets.VBox([self.reps, self.reference, self.button])])
         self.widget = ipywidgets.VBox([controls, self.table, self.output])
         self.sync_reference()
+        if reference in self.scenarios.value:
+            self.reference.value = reference
         self.run()
 
     def sync_reference(self, change: Mapping[str, Any] | None = None) -> None:
@@ -423,6 +429,7 @@ def comparison_dashboard(
     scenarios: Sequence[str] | None = None,
     *,
     selected: Sequence[str] = ("decision_2016", "baseline"),
+    reference: str | None = None,
     reps: int = 5,
     population_scale: float = 0.1,
     lang: str = "en",
@@ -430,7 +437,13 @@ def comparison_dashboard(
 ) -> ipywidgets.Widget:
     """The comparison dashboard as a widget (see :class:`ComparisonDashboard` for the arguments)."""
     return ComparisonDashboard(
-        scenarios, selected=selected, reps=reps, population_scale=population_scale, lang=lang, executor=executor
+        scenarios,
+        selected=selected,
+        reference=reference,
+        reps=reps,
+        population_scale=population_scale,
+        lang=lang,
+        executor=executor,
     ).widget
 
 

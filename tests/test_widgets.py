@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from fupin_sim import UserError, widgets
+from fupin_sim import UserError, load_scenario, widgets
 from fupin_sim.charts import LABELS
 from fupin_sim.widgets import (
     BudgetDashboard,
@@ -122,3 +122,20 @@ def test_the_comparison_dashboard_runs_charts_and_follows_the_selection():
 
     dashboard.scenarios.value = ()
     assert dashboard.button.disabled and dashboard.run() is None
+
+
+def test_without_a_targeting_order_each_programme_keeps_the_scenarios():
+    scenario = budget_scenario({"industry": 7e6}, population_scale=0.1)
+    decision = load_scenario("decision_2016")
+    assert {key: s.get("targeting") for key, s in scenario.programmes.items()} == {
+        key: s.get("targeting") for key, s in decision.programmes.items()
+    }
+
+
+def test_the_comparison_dashboard_starts_with_the_reference_asked_for():
+    dashboard = ComparisonDashboard(
+        ["decision_2016", "baseline"], selected=("decision_2016", "baseline"), reference="baseline",
+        reps=1, population_scale=0.02,
+    )
+    assert dashboard.reference.value == "baseline"
+    assert dashboard.result.experiment.reference == "baseline"
