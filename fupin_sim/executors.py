@@ -9,10 +9,9 @@ result as it finishes, so an experiment gives identical tables whichever runs it
                experiment, or an existing scheduler (``tcp://host:8786``) whose
                workers have fupin-sim installed.
 
-An executor is a context manager. On Ctrl-C the batches not yet started are
-cancelled; the process pool lets the running ones finish and yields them (a
-second Ctrl-C abandons them), Dask cancels them. What came back is the caller's
-to keep.
+An executor is a context manager. After Ctrl-C the caller asks it to
+:meth:`~Executor.drain`: the batches not yet started are cancelled, and the
+process pool yields the running ones as they finish (Dask cancels them too).
 """
 
 from __future__ import annotations
@@ -48,6 +47,10 @@ class Executor(Protocol):
         """``function(item)`` for every item, yielded as each finishes."""
         ...
 
+    def drain(self) -> Iterator[Any]:
+        """After an interrupt: cancel what has not started, yield what was running as it finishes."""
+        ...
+
 
 def default_workers() -> int:
     """The cores this process may use."""
@@ -73,17 +76,19 @@ class SerialExecutor:
         for item in items:
             yield function(item)
 
+    def drain(self) -> Iterator[Any]:
+        """Nothing runs in the background."""
+        return iter(())
+
 
 class ProcessExecutor:
     """A pool of local worker processes.
 
     Ctrl-C reaches the whole terminal process group. The workers and the fork
-    server ignore it; this process cancels the batches not started, lets the
-    running ones finish and yields them (so they are kept), then raises
-    KeyboardInterrupt. A second Ctrl-C abandons the running batches and stops
-    the workers at once. (Killing a worker that is sending its result back can
-    leave the pool's reader waiting forever for the rest of the message, so the
-    first Ctrl-C never does.)
+    server ignore it; this process decides: :meth:`drain` cancels the batches not
+    started and yields the running ones as they finish, so they are kept. Workers
+    are never killed mid-batch: one killed while sending its result back would
+    leave the pool's reader waiting forever for the rest of the message.
 
     Args:
         workers: worker processes (default: one per available core).
@@ -93,46 +98,39 @@ class ProcessExecutor:
         self.slots = workers or default_workers()
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future] = []
+        self._delivered: set[Future] = set()
 
     def __enter__(self) -> Self:
         self._pool = ProcessPoolExecutor(self.slots, mp_context=_worker_context(), initializer=_ignore_interrupts)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
-        if not any(future.running() for future in self._futures):
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            return
-        terminate = getattr(self._pool, "terminate_workers", None)  # Python 3.14+
-        if terminate is not None:
-            terminate()
-            return
-        processes = list((self._pool._processes or {}).values())  # no public way before 3.14
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=5)  # reaped now, not left as zombies
+    def __exit__(self, *exc_info: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)  # running batches finish (see the class docstring)
 
     def imap_unordered(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
-        """Submit every item, then yield results as they finish (on Ctrl-C: the running ones, then raise)."""
+        """Submit every item, then yield results as they finish."""
         with _interrupts_deferred():  # a pool interrupted while starting its workers is in no state to stop
             self._futures = [self._pool.submit(function, item) for item in items]
-        unfinished = set(self._futures)
-        try:
-            try:
-                for future in as_completed(self._futures):
-                    unfinished.discard(future)
-                    yield future.result()
-            except KeyboardInterrupt:
-                running = [future for future in unfinished if not future.cancel()]
-                for future in as_completed(running):
-                    yield future.result()
-                raise
-        except BrokenProcessPool:
-            raise UserError(
-                "a worker process died (killed, out of memory, or - in a script - started outside "
-                f'`if __name__ == "__main__":`); {_LOST_WORKER}'
-            ) from None
+        for future in as_completed(self._futures):
+            yield _result(future)
+            self._delivered.add(future)
+
+    def drain(self) -> Iterator[Any]:
+        """Cancel the batches not started; yield the others' results as they finish."""
+        left = [future for future in self._futures if future not in self._delivered and not future.cancel()]
+        for future in as_completed(left):
+            yield _result(future)
+            self._delivered.add(future)
+
+
+def _result(future: Future) -> Any:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise UserError(
+            "a worker process died (killed, out of memory, or - in a script - started outside "
+            f'`if __name__ == "__main__":`); {_LOST_WORKER}'
+        ) from None
 
 
 class DaskExecutor:
@@ -177,6 +175,11 @@ class DaskExecutor:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+    def drain(self) -> Iterator[Any]:
+        """Cancel every batch still on the cluster (its workers survive being cancelled)."""
+        self._client.cancel(self._futures)
+        return iter(())
 
     def imap_unordered(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         """Map over the cluster and yield results as they finish."""

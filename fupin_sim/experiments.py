@@ -253,7 +253,7 @@ def run_experiment(
         progress: show a progress bar (None: when the output is a terminal or a notebook).
 
     Raises:
-        KeyboardInterrupt: after stopping the workers; finished runs are in the store.
+        KeyboardInterrupt: after the batches that were running finished; every finished run is in the store.
     """
     store = store if isinstance(store, ResultStore) else ResultStore(store)
     store.write_plan(experiment.plan())
@@ -264,8 +264,8 @@ def run_experiment(
         return counts
     origin = provenance()
     with make_executor(executor, workers, scheduler) as pool, _progress_bar(counts, progress) as bar:
-        size = batch_size or min(MAX_BATCH_REPS, math.ceil(len(pending) / (pool.slots * BATCHES_PER_SLOT)))
-        for outcomes in pool.imap_unordered(run_batch, _batches(list(pending.values()), size)):
+
+        def keep(outcomes: list[RunOutcome]) -> None:
             for outcome in outcomes:
                 store.save(outcome.run_id, outcome.tables, _manifest(pending[outcome.run_id], outcome, origin))
                 if outcome.status == STATUS_OK:
@@ -274,6 +274,15 @@ def run_experiment(
                     counts.failed += 1
                     bar.set_postfix(failed=counts.failed)
             bar.update(len(outcomes))
+
+        size = batch_size or min(MAX_BATCH_REPS, math.ceil(len(pending) / (pool.slots * BATCHES_PER_SLOT)))
+        try:
+            for outcomes in pool.imap_unordered(run_batch, _batches(list(pending.values()), size)):
+                keep(outcomes)
+        except KeyboardInterrupt:
+            for outcomes in pool.drain():  # the batches already running are kept too
+                keep(outcomes)
+            raise
     return counts
 
 

@@ -185,14 +185,15 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_finished_runs(tmp_path):
     store = tmp_path / "store"
     process = start_cli("sweep", path, "--executor", "processes", "--workers", "2", "--out", store, "--no-progress")
     wait_for_runs(process, store, at_least=1)
-    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    finished_before = len(manifests(store))
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the workers get it too
     started_s = time.monotonic()
-    _, err = process.communicate(timeout=30)
+    _, err = process.communicate(timeout=60)
     assert process.returncode == 130
-    assert time.monotonic() - started_s < 10  # running batches are abandoned, not awaited
+    assert time.monotonic() - started_s < 10  # batches not started are cancelled; running ones finish
     kept = load_manifest(store)
     finished = int((kept.status == "ok").sum())
-    assert 0 < finished < 32 and set(kept.status) == {"ok", "missing"}
+    assert finished_before <= finished < 32 and set(kept.status) == {"ok", "missing"}
     assert f"interrupted: {finished} finished runs are kept" in err and "Traceback" not in err
     assert not live_processes_in_group(process.pid)
 
