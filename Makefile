@@ -15,7 +15,7 @@ OUT ?= results
 DASHBOARD_PORT ?= 8866
 LAB_PORT ?= 8888
 
-.PHONY: run test bench setup clean dashboard lab browser-deps
+.PHONY: run test bench bench-sweep setup clean dashboard lab browser-deps
 
 setup: $(STAMP)
 
@@ -67,6 +67,9 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
+
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

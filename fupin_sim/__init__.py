@@ -5,21 +5,29 @@ Public API::
     from fupin_sim import load_scenario, run_scenario
     result = run_scenario("baseline", seed=1)
     result.yearly          # one row per verified year
+    comparison = compare(["baseline", "decision_2016"], reps=20)
+    comparison.summary     # mean, 5-95 % interval, target probabilities, paired differences
 """
 
 from __future__ import annotations
+
+__version__ = "0.1.0"  # set before the imports below: experiments records it in every manifest
 
 from pathlib import Path
 
 import numpy as np
 
 from fupin_sim.errors import ScenarioError, UserError
+from fupin_sim.experiments import compare
 from fupin_sim.model import FupinModel
 from fupin_sim.results import RunResult
 from fupin_sim.scenario import Scenario, load_scenario
+from fupin_sim.store import load_results
 
-__all__ = ["FupinModel", "RunResult", "Scenario", "ScenarioError", "UserError", "load_scenario", "run_scenario"]
-__version__ = "0.1.0"
+__all__ = [
+    "FupinModel", "RunResult", "Scenario", "ScenarioError", "UserError",
+    "compare", "load_results", "load_scenario", "run_scenario",
+]
 
 
 def run_scenario(

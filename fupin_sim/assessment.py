@@ -115,6 +115,7 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
     return_events = _events(model, "return", returns, line)
     return_events["reason"] = _return_reasons(model, returns, line)
     events = pd.concat([return_events, exit_events, _events(model, "new_poor", new_poor, line)], ignore_index=True)
+    events["transfer_dependent"] = events["transfer_dependent"].astype("boolean")  # NA where not an exit
 
     delisted_now = delist_villages(model)
     registered = hh.registered_2015

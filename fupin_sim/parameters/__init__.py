@@ -196,6 +196,9 @@ class ParameterSet(Mapping):
         except KeyError:
             raise ParameterError(self.unknown_path_message(path)) from None
 
+    def __contains__(self, path: object) -> bool:
+        return path in self._parameters
+
     def __iter__(self):
         return iter(self._parameters)
 
