@@ -11,18 +11,16 @@ Public API::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"  # set before the imports below: experiments records it in every manifest
-
 from pathlib import Path
 
 import numpy as np
 
 from fupin_sim.errors import ScenarioError, UserError
-from fupin_sim.experiments import compare
 from fupin_sim.model import FupinModel
 from fupin_sim.results import RunResult
 from fupin_sim.scenario import Scenario, load_scenario
-from fupin_sim.store import load_results
+
+__version__ = "0.1.0"
 
 __all__ = [
     "FupinModel", "RunResult", "Scenario", "ScenarioError", "UserError",
@@ -35,3 +33,16 @@ def run_scenario(
 ) -> RunResult:
     """Build the model for ``scenario`` and run it to the end of its horizon."""
     return FupinModel(scenario, seed=seed).run()
+
+
+def __getattr__(name: str):
+    """``compare`` and ``load_results`` on first use: they load pyarrow and Dask, which ``fupin run`` does not need."""
+    if name == "compare":
+        from fupin_sim.experiments import compare
+
+        return compare
+    if name == "load_results":
+        from fupin_sim.store import load_results
+
+        return load_results
+    raise AttributeError(f"module 'fupin_sim' has no attribute {name!r}")
