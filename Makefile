@@ -30,10 +30,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	@for scenario in $(SCENARIOS); do \
-	  name=$$(basename $$scenario .yaml); \
-	  $(BIN)/fupin run $$scenario --out $(OUT)/$$name || exit 1; echo; \
-	done
+	$(BIN)/fupin run $(SCENARIOS) --out $(OUT)
 
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest

@@ -20,6 +20,7 @@ from fupin_sim import __version__
 from fupin_sim.errors import UserError
 from fupin_sim.executors import EXECUTORS
 from fupin_sim.model import FupinModel
+from fupin_sim.results import side_by_side
 from fupin_sim.scenario import default_parameters, load_scenario
 
 if TYPE_CHECKING:  # experiments load pyarrow, sweeps scipy.stats: imported when used, so `fupin run` starts fast
@@ -50,10 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fupin-sim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="run one scenario and print its yearly table")
-    run.add_argument("scenario", help="scenario name in scenarios/ (e.g. baseline) or a path to a YAML file")
-    run.add_argument("--seed", type=_non_negative_int, help="override the scenario's seed")
-    run.add_argument("--out", type=Path, help="write the result tables and the resolved scenario here")
+    run = commands.add_parser("run", help="run scenarios and print their yearly tables (several: side by side too)")
+    run.add_argument(
+        "scenarios", nargs="+", metavar="scenario",
+        help="scenario name in scenarios/ (e.g. baseline) or a path to a YAML file",
+    )
+    run.add_argument("--seed", type=_non_negative_int, help="override the scenarios' seed")
+    run.add_argument(
+        "--out", type=Path,
+        help="write the result tables and the resolved scenario here (several scenarios: one folder each below it)",
+    )
     run.add_argument("--format", choices=("table", "csv", "json"), default="table", help="what to print (default: table)")
     run.add_argument("--panel", action="store_true", help="also produce the household-year panel")
     run.set_defaults(handler=_run)
@@ -118,25 +125,33 @@ _non_negative_int = _whole_number_at_least(0)
 
 
 def _run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
-    if args.panel:
-        scenario = scenario.replace(outputs={**scenario.outputs, "household_panel": True})
-    if args.seed is not None:
-        scenario = scenario.replace(seed=args.seed)
-    result = FupinModel(scenario).run()
-    if args.out is not None:
-        try:
-            result.write(args.out)
-        except OSError as err:
-            raise UserError(f"cannot write results to {args.out}: {err.strerror}") from None
-    if args.format == "json":
-        print(json.dumps(result.to_json_dict()))
-    elif args.format == "csv":
-        print(result.yearly.to_csv(index=False), end="")
-    else:
-        print(result.format_table())
-        if args.out is not None:
-            print(f"results written to {args.out}/")
+    scenarios = [load_scenario(name) for name in args.scenarios]  # every file is checked before anything runs
+    results = []
+    for scenario in scenarios:
+        if args.panel:
+            scenario = scenario.replace(outputs={**scenario.outputs, "household_panel": True})
+        if args.seed is not None:
+            scenario = scenario.replace(seed=args.seed)
+        result = FupinModel(scenario).run()
+        results.append(result)
+        out = None if args.out is None else (args.out if len(scenarios) == 1 else args.out / scenario.name)
+        if out is not None:
+            try:
+                result.write(out)
+            except OSError as err:
+                raise UserError(f"cannot write results to {out}: {err.strerror}") from None
+        if args.format == "json":
+            print(json.dumps(result.to_json_dict()))
+        elif args.format == "table":
+            print(result.format_table())
+            print(f"results written to {out}/\n" if out is not None else "")
+    if args.format == "csv":  # several scenarios: one table with a scenario column first
+        tables = [result.yearly for result in results]
+        if len(results) > 1:
+            tables = [table.assign(scenario=r.scenario.name)[["scenario", *table]] for table, r in zip(tables, results)]
+        print(pd.concat(tables, ignore_index=True).to_csv(index=False), end="")
+    elif args.format == "table" and len(results) > 1:
+        print(side_by_side(results))
     return 0
 
 

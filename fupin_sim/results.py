@@ -212,3 +212,31 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
+
+
+def side_by_side(results: list[RunResult]) -> str:
+    """One line per run: exits and villages against the targets, returns and spending over the horizon."""
+    target_years = sorted(
+        {year for result in results for year in (result.scenario.targets.get("exit_share_cum") or {})}
+    )
+    header = f"{'scenario':<20}" + "".join(f"{f'exited {y}':>13}{f'villages {y}':>15}" for y in target_years)
+    header += f"{'exited (end)':>14}{'returns':>9}{'spending (M CNY)':>18}"
+    lines = ["Side by side (targets: " + _targets_text(results[0]) + ")", header]
+    for result in results:
+        yearly = result.yearly.set_index("year")
+        cells = "".join(
+            f"{yearly.exit_share_cum.get(y, math.nan):>13.1%}{yearly.villages_delisted_cum.get(y, math.nan):>15.0f}"
+            for y in target_years
+        )
+        lines.append(
+            f"{result.scenario.name:<20}{cells}{yearly.exit_share_cum.iloc[-1]:>14.1%}"
+            f"{int(yearly.returns.sum()):>9,}{yearly.spending_cny.sum() / 1e6:>18,.1f}"
+        )
+    return "\n".join(lines)
+
+
+def _targets_text(result: RunResult) -> str:
+    targets = result.scenario.targets
+    exits = ", ".join(f"{share:.0%} by {year}" for year, share in sorted((targets.get("exit_share_cum") or {}).items()))
+    villages = ", ".join(f"{n:.0f} by {year}" for year, n in sorted((targets.get("villages_delisted_cum") or {}).items()))
+    return f"exits {exits or 'none'}; villages {villages or 'none'}"

@@ -211,3 +211,16 @@ def test_an_unwritable_out_directory_exits_2(capsys, small_file, tmp_path):
     code, _, err = run_cli(capsys, "run", small_file, "--out", blocker / "results")
     assert code == cli.EXIT_USER_ERROR
     assert "cannot write results" in err and "Traceback" not in err
+
+
+def test_several_scenarios_run_into_one_folder_each_and_print_side_by_side(tmp_path, capsys, small_scenario_file):
+    first = small_scenario_file("first")
+    second = small_scenario_file("second")
+    code = cli.main(["run", str(first), str(second), "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert (tmp_path / "first" / "yearly.csv").exists() and (tmp_path / "second" / "yearly.csv").exists()
+    overview = out[out.index("Side by side"):].splitlines()
+    assert [line.split()[0] for line in overview[2:]] == ["first", "second"]
+    yearly = pd.read_csv(tmp_path / "first" / "yearly.csv").set_index("year")
+    assert f"{yearly.loc[2016, 'exit_share_cum']:.1%}" in overview[2]
