@@ -8,10 +8,10 @@ The budget view (notebook 03)::
 
 The comparison view (notebook 02)::
 
-    from fupin_sim.widgets import comparison_dashboard, comparison_data, target_probabilities
+    from fupin_sim.widgets import ComparisonDashboard, comparison_data, target_probabilities
     result = comparison_data(["decision_2016", "baseline"], reps=10, reference="baseline")
     target_probabilities(result.summary)
-    comparison_dashboard()
+    ComparisonDashboard().widget
 
 Each widget callback is a method of :class:`BudgetDashboard` or
 :class:`ComparisonDashboard`, callable without a browser. The outcome panel's DOM
@@ -423,28 +423,6 @@ class ComparisonDashboard:
             for figure in self.figures:
                 display(figure)
         return self.result
-
-
-def comparison_dashboard(
-    scenarios: Sequence[str] | None = None,
-    *,
-    selected: Sequence[str] = ("decision_2016", "baseline"),
-    reference: str | None = None,
-    reps: int = 5,
-    population_scale: float = 0.1,
-    lang: str = "en",
-    executor: str = "serial",
-) -> ipywidgets.Widget:
-    """The comparison dashboard as a widget (see :class:`ComparisonDashboard` for the arguments)."""
-    return ComparisonDashboard(
-        scenarios,
-        selected=selected,
-        reference=reference,
-        reps=reps,
-        population_scale=population_scale,
-        lang=lang,
-        executor=executor,
-    ).widget
 
 
 # --- helpers -------------------------------------------------------------------------------

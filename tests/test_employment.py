@@ -33,11 +33,6 @@ def model_for(settings: dict | None = None, parameters: dict | None = None, prog
     return FupinModel(load_scenario(data))
 
 
-def steps(model: FupinModel, months: int) -> FupinModel:
-    for _ in range(months):
-        model.step()
-    return model
-
 
 def streams(model: FupinModel) -> tuple[np.ndarray, np.ndarray]:
     """The placement wage and public-post pay of each household (CNY/year)."""
@@ -69,8 +64,10 @@ def test_training_reaches_poor_households_with_local_labour_and_places_only_afte
 
 def test_the_placement_wage_accrues_at_the_parameter_rate():
     months = 7
-    model = steps(model_for(TRAINING_ONLY, {**SURE_TAKE_UP, "employment.placement_prob": 1.0}), months)
-    baseline = steps(model_for(programme=False), months)  # same seed: same households, same shocks
+    model = model_for(TRAINING_ONLY, {**SURE_TAKE_UP, "employment.placement_prob": 1.0})
+    model.run_for(months)
+    baseline = model_for(programme=False)
+    baseline.run_for(months)  # same seed: same households, same shocks
     placed = streams(model)[0] > 0
     assert placed.sum() > 200
     months_placed = months - int(model.params.value("employment.training_months"))
@@ -82,7 +79,7 @@ def test_the_placement_wage_accrues_at_the_parameter_rate():
 
 def test_about_the_placement_probability_of_trainees_is_placed():
     model = model_for(TRAINING_ONLY, SURE_TAKE_UP)
-    steps(model, 1 + int(model.params.value("employment.training_months")))
+    model.run_for(1 + int(model.params.value("employment.training_months")))
     trained = model.programme("employment").trained
     share = (streams(model)[0] > 0)[trained].mean()
     assert share == pytest.approx(model.params.value("employment.placement_prob"), abs=0.06)
@@ -93,7 +90,7 @@ def test_capacity_caps_training_each_year(full_district):
     trained = model.programme("employment").trained
     model.step()
     assert trained.sum() == 25
-    steps(model, 12)  # through January 2017
+    model.run_for(12)  # through January 2017
     assert trained.sum() == 50
 
 
@@ -120,7 +117,8 @@ def test_public_posts_go_to_jobless_poor_households_and_their_pay_is_posted_mont
 
 def test_public_posts_held_are_renewed_first_and_their_number_stays_at_the_setting(full_district):
     posts = 40
-    model = steps(model_for({**POSTS_ONLY, "public_jobs": full_district(posts, SCALE)}, SURE_TAKE_UP), 12)
+    model = model_for({**POSTS_ONLY, "public_jobs": full_district(posts, SCALE)}, SURE_TAKE_UP)
+    model.run_for(12)
     assert model.programme("employment").settings["public_jobs"] == posts
     held_2016 = streams(model)[1] > 0
     model.step()  # January 2017: the review renews the posts held before filling vacancies
@@ -149,7 +147,7 @@ def test_spending_never_exceeds_the_budget_and_a_year_without_budget_enrols_nobo
     budget = 300_000.0
     model = model_for({"budget_cny": full_district({2017: budget, 2019: budget}, SCALE)})
     enrolled = model.programme("employment").enrolled
-    steps(model, 12)
+    model.run_for(12)
     assert not enrolled.any()
     result = model.run()
     spent = result.yearly.set_index("year").spending_employment_cny
@@ -162,8 +160,10 @@ def test_spending_never_exceeds_the_budget_and_a_year_without_budget_enrols_nobo
 
 def test_withdrawal_from_exited_households_ends_their_public_posts_from_2018(full_district):
     settings = {**POSTS_ONLY, "public_jobs": full_district(300, SCALE)}
-    withdrawn = steps(model_for({**settings, "withdraw_from_exited": 2018}, SURE_TAKE_UP), 24)
-    kept = steps(model_for(settings, SURE_TAKE_UP), 24)
+    withdrawn = model_for({**settings, "withdraw_from_exited": 2018}, SURE_TAKE_UP)
+    withdrawn.run_for(24)
+    kept = model_for(settings, SURE_TAKE_UP)
+    kept.run_for(24)
     exited_holders = (streams(withdrawn)[1] > 0) & (withdrawn.households.status == EXITED)
     assert exited_holders.sum() > 10  # exited in 2016, still paid through 2017
     withdrawn.step()  # January 2018
@@ -192,9 +192,11 @@ def test_the_targeting_order_decides_who_is_trained_when_capacity_binds(targetin
 
 
 def test_the_employment_goal_is_reported_with_and_without_the_programme():
-    baseline = steps(model_for(programme=False), 1)
+    baseline = model_for(programme=False)
+    baseline.run_for(1)
     assert 0.0 < employed_share(baseline) < 0.5  # few poor households have a steady job in 2016
-    model = steps(model_for(POSTS_ONLY, SURE_TAKE_UP), 1)
+    model = model_for(POSTS_ONLY, SURE_TAKE_UP)
+    model.run_for(1)
     assert employed_share(model) == 1.0  # a post for every jobless poor household with labour
 
 

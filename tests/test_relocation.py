@@ -31,11 +31,6 @@ def model_for(settings: dict | None = None, parameters: dict | None = None, **pr
     return FupinModel(load_scenario(data))
 
 
-def steps(model: FupinModel, months: int) -> FupinModel:
-    for _ in range(months):
-        model.step()
-    return model
-
 
 def test_only_registered_poor_households_without_safe_housing_are_served():
     model = model_for({}, SURE_TAKE_UP)
@@ -52,7 +47,7 @@ def test_capacity_caps_the_housing_cases_started_each_year(full_district):
     served = model.programme("relocation").enrolled
     model.step()
     assert served.sum() == 40
-    steps(model, 12)  # through January 2017
+    model.run_for(12)  # through January 2017
     assert served.sum() == 80
 
 
@@ -113,9 +108,12 @@ def test_renovation_in_place_is_paid_in_full_and_adds_no_debt():
 def test_moving_costs_farm_income_only_without_a_livelihood_programme():
     settings = {"relocation_share": 1.0, "construction_start": "2016-01"}
     months = 12  # all moved in by August
-    baseline = steps(model_for(), months)  # same seed: same households, same farm incomes
-    paired_model = steps(model_for(settings, SURE_TAKE_UP, employment={"public_jobs": 0}), months)
-    alone = steps(model_for(settings, SURE_TAKE_UP), months)
+    baseline = model_for()
+    baseline.run_for(months)  # same seed: same households, same farm incomes
+    paired_model = model_for(settings, SURE_TAKE_UP, employment={"public_jobs": 0})
+    paired_model.run_for(months)
+    alone = model_for(settings, SURE_TAKE_UP)
+    alone.run_for(months)
     loss = alone.params.value("relocation.farm_loss_share")
     farm_before = baseline.households.farm_cny_per_year
 
@@ -139,7 +137,7 @@ def test_spending_never_exceeds_the_budget_and_a_year_without_budget_starts_noth
     budget = 2_000_000.0
     model = model_for({"budget_cny": full_district({2017: budget, 2018: budget}, SCALE)}, SURE_TAKE_UP)
     served = model.programme("relocation").enrolled
-    steps(model, 12)
+    model.run_for(12)
     assert not served.any()
     result = model.run()
     spent = result.yearly.set_index("year").spending_relocation_cny
@@ -167,7 +165,7 @@ def test_the_targeting_order_decides_who_is_housed_when_capacity_binds(targeting
 def test_the_programme_houses_the_poor_by_the_deadlines_and_raises_exits():
     baseline, model = model_for(), model_for({})
     relocation = model.programme("relocation")
-    steps(model, 24)
+    model.run_for(24)
     relocated_by_2017 = relocation.relocated.sum()
     assert relocated_by_2017 > 30 and relocation.moved_in_by(model, "2016-12") == 0
     base_result, result = baseline.run(), model.run()

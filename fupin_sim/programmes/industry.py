@@ -19,9 +19,10 @@ skills, other) within the yearly capacity and budget. Contract raising is furthe
 capped by ``broiler_households_per_year``: the company's contracting capacity,
 not money, limited participation (248 registered households in the first ≈ 19
 months, April 2016 - November 2017, DOMAIN H/M), hence a default of 150 a year.
-A household joins one instrument, once. What is left of the budget then goes to
-the collective broiler farms of poor villages without collective income
-(``collective_investment_cny_per_village`` each, in village order).
+A household joins one instrument, once. Collective broiler farms of poor villages
+without collective income (``collective_investment_cny_per_village`` each, in the
+delisting plan's order) are funded first for the villages the plan delists this
+year, and with what is left of the budget for the others.
 
 Effect (after a lag ``industry.<instrument>_lag_months``, lasting, not paid by the
 programme, so it stays with exited households):
