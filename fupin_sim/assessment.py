@@ -119,6 +119,9 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
 
     delisted_now = delist_villages(model)
     registered = hh.registered_2015
+    poor = hh.status == POOR
+    registered_people = int(hh.size[registered].sum())
+    exited_people = int(hh.size[registered & (hh.status == EXITED)].sum())
     counts = {
         "exit_line_cny": line,
         "exits_households": int(exits.sum()),
@@ -129,20 +132,40 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
         "exits_thin_margin": int((exit_events.margin_share < p.value("assessment.thin_margin_share")).sum()),
         "exit_margin_median": float(exit_events.margin_share.median()) if len(exit_events) else None,
         **{f"exits_via_{name}": int((exit_events.pathway == name).sum()) for name in PATHWAYS},
-        "exit_share_cum": float(hh.size[registered & (hh.status == EXITED)].sum() / hh.size[registered].sum()),
+        "registered_2015_people": registered_people,
+        "exited_2015_people": exited_people,
+        "exit_share_cum": exited_people / registered_people,
         "returns_households": int(returns.sum()),
         "returns_people": int(hh.size[returns].sum()),
         **{f"returns_{reason}": int((return_events.reason == reason).sum()) for reason in RETURN_REASONS},
         "new_poor_households": int(new_poor.sum()),
         "new_poor_people": int(hh.size[new_poor].sum()),
-        "registered_poor_households_end": int((hh.status == POOR).sum()),
-        "registered_poor_people_end": int(hh.size[hh.status == POOR].sum()),
-        "incidence": float(hh.size[hh.status == POOR].sum() / hh.size.sum()),
+        "registered_poor_households_end": int(poor.sum()),
+        "registered_poor_people_end": int(hh.size[poor].sum()),
+        "incidence": float(hh.size[poor].sum() / hh.size.sum()),
+        "poverty_gap_cny": poverty_gap_cny(model, poor),
         "villages_delisted": int(delisted_now.sum()),
         "villages_delisted_cum": int((villages.delisted_year > 0).sum()),
         **guarantees(model),
     }
     return counts, events
+
+
+def poverty_gap_cny(model: FupinModel, rows: np.ndarray) -> float:
+    """Yuan a year that would lift every household in ``rows`` to this year's exit bar.
+
+    The sum over the households below :func:`exit_bar_cny` of the per-person
+    shortfall times household size: what transfers alone would have to pay to
+    take them over the income test (a household above the bar that fails a have
+    adds nothing: money does not give it the have this year).
+
+    Args:
+        model: the model, after this year's incomes were recorded.
+        rows: household rows or a boolean mask (the registered poor, for the yearly table).
+    """
+    hh = model.households
+    shortfall_pc = np.maximum(exit_bar_cny(model) - hh.income_pc_cny[rows], 0.0)
+    return float(shortfall_pc @ hh.size[rows])
 
 
 def employed(model: FupinModel) -> np.ndarray:

@@ -127,6 +127,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "poorest_first": "Poorest first",
             "nearest_to_line": "Nearest to the line first",
             "withdrawal_2018": "Support withdrawn in 2018",
+            "employment_goal": "Decision, employment goal funded",
         },
         "targeting_names": {
             "as_scenario": "As in the scenario",
@@ -195,6 +196,11 @@ LABELS: dict[str, dict[str, Any]] = {
             "exits_via_transfer": "脱贫途径：转移性收入",
             "exits_via_haves": "脱贫途径：补齐六有",
             "exit_share_cum": "累计脱贫比例",
+            "registered_2015_people": "2015年建档立卡贫困人口",
+            "exited_2015_people": "其中已脱贫人数",
+            "exit_shortfall_people": "距累计脱贫目标差人数",
+            "paper_exit_share": "如宣布达标，账面脱贫占报告脱贫比例",
+            "poverty_gap_cny": "贫困缺口：使在册贫困户达标所需金额（元/年）",
             "returns_households": "返贫户数",
             "returns_people": "返贫人数",
             "returns_illness": "返贫原因：因病",
@@ -283,6 +289,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "poorest_first": "最贫困户优先",
             "nearest_to_line": "最接近标准户优先",
             "withdrawal_2018": "2018年撤出直接帮扶",
+            "employment_goal": "2016年决定＋就业目标全额保障",
         },
         "targeting_names": {
             "as_scenario": "按情景设定",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from fupin_sim.experiments import ExperimentResult
+from fupin_sim.sensitivity import outcome_spread, point_means, rank_correlations
 
 Formatter = Callable[[float], str]
 
@@ -27,6 +28,17 @@ def _count(value: float) -> str:
 def _million_cny(value: float) -> str:
     return f"{value / 1e6:,.2f}"
 
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+# A sweep with more factors than this prints a sensitivity screen instead of one row per point.
+MAX_FACTORS_PER_POINT_TABLE = 8
+# Inputs listed per outcome in the sensitivity screen.
+TOP_INPUTS = 8
+# Outcomes whose rank correlations the screen lists, at each target year.
+SCREENED_OUTCOMES = ("exit_share_cum", "villages_delisted_cum")
 
 # The outcomes the tables show, when present: (outcome, header, number format; None for a probability)
 KEY_OUTCOMES: list[tuple[str, str, Formatter | None]] = [
@@ -80,7 +92,11 @@ def format_comparison(result: ExperimentResult) -> str:
 
 
 def format_sweep(result: ExperimentResult) -> str:
-    """Per sweep point: its inputs, the probability of meeting each target by year, final-year outcomes."""
+    """Per sweep point: its inputs, the probability of meeting each target by year, final-year outcomes.
+
+    A sweep of more than ``MAX_FACTORS_PER_POINT_TABLE`` factors prints
+    :func:`format_screen` in place of the per-point table.
+    """
     experiment, summary = result.experiment, result.summary
     definition = experiment.definition
     design = f"{definition['design']}" + (f", {definition['samples']} samples" if definition.get("samples") else "")
@@ -93,6 +109,8 @@ def format_sweep(result: ExperimentResult) -> str:
     ]
     if summary.empty:
         return "\n".join([*lines, "no finished runs to summarise"])
+    if len(definition["factors"]) > MAX_FACTORS_PER_POINT_TABLE:
+        return "\n".join([*lines, "", format_screen(result)])
     stats = summary.set_index(["point", "year", "outcome"])
     final_year = int(summary.year.max())
     probabilities = [outcome for outcome, _, fmt in KEY_OUTCOMES if fmt is None]
@@ -108,6 +126,37 @@ def format_sweep(result: ExperimentResult) -> str:
                 row[f"{header} {final_year}"] = _interval(stats, (variant.point, final_year, outcome), "", fmt)
         rows.append(row)
     return "\n".join([*lines, "", _table(rows)])
+
+
+def format_screen(result: ExperimentResult) -> str:
+    """A sweep as a sensitivity screen: how the key outcomes range over the points in each
+    target year and the last year, and which inputs move the exit share and the villages
+    delisted most in each target year (:mod:`fupin_sim.sensitivity`)."""
+    table, experiment = result.table, result.experiment
+    if table.empty:
+        return "no finished runs to summarise"
+    target_years = sorted(int(y) for y in table.loc[table.exit_target_cum.notna(), "year"].unique())
+    years = sorted({*target_years, int(table.year.max())})
+    headers = {outcome: (header, fmt) for outcome, header, fmt in KEY_OUTCOMES}
+    spread = outcome_spread(table, [outcome for outcome in headers if outcome in table], years)
+    rows = []
+    for row in spread.itertuples(index=False):
+        header, fmt = headers[row.outcome]
+        fmt = fmt or _percent  # a probability
+        cells = {"year": str(row.year), "outcome": header}
+        cells.update({name: fmt(getattr(row, name)) for name in ("min", "median", "max", "mean")})
+        rows.append(cells)
+    lines = [f"Over the {spread.points.max()} points (each point: the mean of its replications):", _table(rows)]
+
+    variants = experiment.variants
+    inputs = pd.DataFrame.from_records([v.inputs for v in variants], index=[v.point for v in variants])
+    for year in target_years:
+        for outcome in SCREENED_OUTCOMES:
+            correlations = rank_correlations(inputs, point_means(table, outcome, year)).head(TOP_INPUTS)
+            title = f"Inputs that move {headers[outcome][0]} {year} most (Spearman rank correlation over the points):"
+            listed = [f"  {name:<50} {rho:+.2f}" for name, rho in correlations.items()]
+            lines += ["", title, *(listed or ["  (the outcome does not vary)"])]
+    return "\n".join(lines)
 
 
 def _replications(reps: int) -> str:
@@ -130,7 +179,7 @@ def _interval(stats: pd.DataFrame, key: tuple, prefix: str, fmt: Formatter, sign
 def _probability(stats: pd.DataFrame, key: tuple) -> str:
     if key not in stats.index or _missing(stats.at[key, "mean"]):
         return "-"
-    return f"{stats.at[key, 'mean']:.0%}"
+    return _percent(stats.at[key, "mean"])
 
 
 def _missing(value: float) -> bool:

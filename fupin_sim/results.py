@@ -3,8 +3,11 @@
 Tables:
     yearly  one row per verified year: registry at start, exits (by pathway,
             transfer-dependent, thin margin), cumulative exit share vs target,
-            villages delisted vs target, returns (by reason), new poor, incidence,
-            the 两不愁三保障 checks, and per programme spending, budget and
+            the people short of the exit target and the share of reported exits
+            that would be on paper if the target were declared met, villages
+            delisted vs target, returns (by reason), new poor, incidence, the
+            poverty gap (yuan a year to lift the registered poor to the exit
+            bar), the 两不愁三保障 checks, and per programme spending, budget and
             unspent money (``spending_<programme>_cny`` …)
     programmes  one row per programme: spending, households served, exits and
             sustained exits among them, cost per exit
@@ -42,6 +45,8 @@ JSON_YEAR_KEYS = (
     "exit_share_cum",
     "exit_target_cum",
     "exit_target_met",
+    "exit_shortfall_people",
+    "paper_exit_share",
     "villages_delisted_cum",
     "village_target_cum",
     "village_target_met",
@@ -49,6 +54,7 @@ JSON_YEAR_KEYS = (
     "returns",
     "new_poor",
     "incidence",
+    "poverty_gap_cny",
     "spending_cny",
 )
 
@@ -72,9 +78,12 @@ def yearly_row(
     exit_target = (targets.get("exit_share_cum") or {}).get(year)
     village_target = (targets.get("villages_delisted_cum") or {}).get(year)
     row = {"year": year, **year_start, **counts}
+    shortfall = None if exit_target is None else exit_shortfall_people(counts, exit_target)
     row.update(
         exit_target_cum=exit_target,
-        exit_target_met=None if exit_target is None else bool(counts["exit_share_cum"] >= exit_target - 1e-12),
+        exit_target_met=None if exit_target is None else shortfall == 0,
+        exit_shortfall_people=shortfall,
+        paper_exit_share=None if shortfall is None else paper_exit_share(shortfall, counts["exited_2015_people"]),
         village_target_cum=village_target,
         village_target_met=None if village_target is None else bool(counts["villages_delisted_cum"] >= village_target),
         returns=counts["returns_households"],
@@ -86,6 +95,24 @@ def yearly_row(
         row[f"unspent_{key}_cny"] = None if budget is None else budget - spent
     row["spending_cny"] = float(sum(spent for spent, _ in money_by_programme.values()))
     return row
+
+
+def exit_shortfall_people(counts: dict[str, Any], target_share: float) -> int:
+    """Registered (2015) people still to exit for the cumulative exit target to be met (0 when met).
+
+    ``paper_exit_share`` in the yearly table is this shortfall over the exits the
+    year would then report: the share of reported exits below the standard if the
+    target were declared met anyway (数字脱贫), the quantity the national exit check
+    caps at 2 % (wrongly-exited rate, DOMAIN.md section 3).
+    """
+    needed = math.ceil(target_share * counts["registered_2015_people"] - 1e-9)
+    return max(needed - counts["exited_2015_people"], 0)
+
+
+def paper_exit_share(shortfall_people: int, exited_people: int) -> float:
+    """Share of reported exits that would be on paper if ``shortfall_people`` more were declared exited."""
+    reported = exited_people + shortfall_people
+    return shortfall_people / reported if reported else 0.0
 
 
 def households_served(model: FupinModel, programme: str) -> np.ndarray:
@@ -178,19 +205,24 @@ class RunResult:
         return written
 
     def format_table(self) -> str:
-        """A readable yearly table with targets met / missed."""
+        """A readable yearly table with targets met / missed.
+
+        ``short (paper)``: people short of a missed exit target, and the share of the
+        year's reported exits that would be on paper if it were declared met.
+        """
         title = f"Scenario {self.scenario.name} (seed {self.seed})"
         if self.scenario.description:
             title += ": " + textwrap.shorten(self.scenario.description, width=110, placeholder=" …")
         lines = [
             title,
-            f"{'year':>4}  {'poor@start':>10}  {'exits':>6}  {'exited(cum)':>11}  {'target':>13}  "
+            f"{'year':>4}  {'poor@start':>10}  {'exits':>6}  {'exited(cum)':>11}  {'target':>13}  {'short (paper)':>15}  "
             f"{'villages':>8}  {'target':>11}  {'returns':>7}  {'new poor':>8}  {'incidence':>9}  {'spending (CNY)':>14}",
         ]
         for row in self.yearly.to_dict("records"):
             lines.append(
                 f"{row['year']:>4}  {row['registered_poor_households_start']:>10,}  {row['exits_households']:>6,}  "
                 f"{row['exit_share_cum']:>10.1%}  {_target(row['exit_target_cum'], row['exit_target_met'], '{:.0%}'):>13}  "
+                f"{_shortfall(row['exit_shortfall_people'], row['paper_exit_share']):>15}  "
                 f"{row['villages_delisted_cum']:>8}  {_target(row['village_target_cum'], row['village_target_met'], '{:.0f}'):>11}  "
                 f"{row['returns']:>7,}  {row['new_poor']:>8,}  {row['incidence']:>9.2%}  {row['spending_cny']:>14,.0f}"
             )
@@ -201,6 +233,14 @@ def _target(target: float | None, met: bool | None, fmt: str) -> str:
     if target is None or (isinstance(target, float) and math.isnan(target)):
         return "-"
     return f"{fmt.format(target)} {'met' if met else 'MISSED'}"
+
+
+def _shortfall(people: float | None, paper_share: float | None) -> str:
+    """People short of the exit target and the paper share declaring it met would imply; ``-`` when none
+    (no target that year, or met; the table holds missing counts as NaN)."""
+    if people is None or math.isnan(people) or people == 0:
+        return "-"
+    return f"{int(people):,} ({paper_share:.1%})"
 
 
 def _plain(value: Any) -> Any:

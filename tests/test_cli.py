@@ -21,11 +21,14 @@ YEAR_KEYS = {
     "exit_share_cum",
     "exit_target_cum",
     "exit_target_met",
+    "exit_shortfall_people",
+    "paper_exit_share",
     "villages_delisted_cum",
     "village_target_cum",
     "returns",
     "new_poor",
     "incidence",
+    "poverty_gap_cny",
     "spending_cny",
 }
 OUTPUT_FILES = ("yearly.csv", "events.csv", "ledger.csv", "scenario.resolved.yaml", "summary.json")

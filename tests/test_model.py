@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from fupin_sim import FupinModel, run_scenario
-from fupin_sim.assessment import record_verified_income
+from fupin_sim.assessment import exit_bar_cny, poverty_gap_cny, record_verified_income
 from fupin_sim.households import EXITED, NON_POOR, POOR, Household
+from fupin_sim.results import exit_shortfall_people, paper_exit_share
 from fupin_sim.shocks import illness
 from fupin_sim.villages import Village
 
@@ -176,3 +177,40 @@ def test_agents_are_mesa_handles_over_the_columns(small_scenario):
 def test_horizon_is_configurable(small_scenario):
     result = run_scenario(small_scenario(end="2017-12"))
     assert list(result.yearly.year) == [2016, 2017]
+
+
+def test_poverty_gap_is_what_lifts_households_below_the_bar_and_nothing_for_those_above(small_scenario):
+    model = FupinModel(small_scenario())
+    hh = model.households
+    for _ in range(12):
+        model.step()
+    bar = exit_bar_cny(model)
+    below, above = 0, 1
+    hh.size[[below, above]] = [3, 2]
+    hh.income_pc_cny[below] = bar - 400.0
+    hh.income_pc_cny[above] = bar + 50.0
+    assert poverty_gap_cny(model, np.array([below, above])) == pytest.approx(3 * 400.0)
+    assert poverty_gap_cny(model, np.array([above])) == 0.0
+
+
+def test_exit_shortfall_counts_the_people_still_to_exit_and_the_paper_share_declaring_it_met_implies():
+    counts = {"registered_2015_people": 1_000, "exited_2015_people": 590}
+    assert exit_shortfall_people(counts, 0.60) == 10
+    assert exit_shortfall_people(counts, 0.59) == 0
+    assert exit_shortfall_people({**counts, "exited_2015_people": 700}, 0.60) == 0
+    assert exit_shortfall_people(counts, 1.00) == 410
+    assert paper_exit_share(10, 590) == pytest.approx(10 / 600)
+    assert paper_exit_share(0, 0) == 0.0
+
+
+def test_yearly_shortfall_agrees_with_the_exit_share_and_the_target(small_scenario):
+    yearly = run_scenario(small_scenario(scale=0.2)).yearly.set_index("year")
+    for year, target in ((2016, 0.60), (2017, 1.00)):
+        row = yearly.loc[year]
+        assert row.exit_target_cum == target
+        expected = max(np.ceil(target * row.registered_2015_people - 1e-9) - row.exited_2015_people, 0)
+        assert row.exit_shortfall_people == expected > 0
+        assert not row.exit_target_met
+        assert row.paper_exit_share == pytest.approx(expected / (row.exited_2015_people + expected))
+        assert row.poverty_gap_cny > 0
+    assert yearly.loc[2018, ["exit_target_cum", "exit_shortfall_people", "paper_exit_share"]].isna().all()
