@@ -255,11 +255,14 @@ def _plain(value: Any) -> Any:
 
 
 def side_by_side(results: list[RunResult]) -> str:
-    """One line per run: exits and villages against the targets, returns and spending over the horizon."""
+    """One line per run: exits and villages against the targets, the paper share declaring the
+    last exit target met would imply, returns and spending over the horizon."""
     target_years = sorted(
         {year for result in results for year in (result.scenario.targets.get("exit_share_cum") or {})}
     )
     header = f"{'scenario':<20}" + "".join(f"{f'exited {y}':>13}{f'villages {y}':>15}" for y in target_years)
+    paper_year = target_years[-1] if target_years else None
+    header += f"{f'on paper {paper_year}':>15}" if paper_year else ""
     header += f"{'exited (end)':>14}{'returns':>9}{'spending (M CNY)':>18}"
     lines = ["Side by side (targets: " + _targets_text(results[0]) + ")", header]
     for result in results:
@@ -268,6 +271,8 @@ def side_by_side(results: list[RunResult]) -> str:
             f"{yearly.exit_share_cum.get(y, math.nan):>13.1%}{yearly.villages_delisted_cum.get(y, math.nan):>15.0f}"
             for y in target_years
         )
+        if paper_year:
+            cells += f"{yearly.paper_exit_share.get(paper_year, math.nan):>15.1%}"
         lines.append(
             f"{result.scenario.name:<20}{cells}{yearly.exit_share_cum.iloc[-1]:>14.1%}"
             f"{int(yearly.returns.sum()):>9,}{yearly.spending_cny.sum() / 1e6:>18,.1f}"

@@ -227,3 +227,5 @@ def test_several_scenarios_run_into_one_folder_each_and_print_side_by_side(tmp_p
     assert [line.split()[0] for line in overview[2:]] == ["first", "second"]
     yearly = pd.read_csv(tmp_path / "first" / "yearly.csv").set_index("year")
     assert f"{yearly.loc[2016, 'exit_share_cum']:.1%}" in overview[2]
+    assert "on paper 2017" in overview[1]
+    assert f"{yearly.loc[2017, 'paper_exit_share']:.1%}" in overview[2]
