@@ -95,7 +95,7 @@ def format_sweep(result: ExperimentResult) -> str:
     """Per sweep point: its inputs, the probability of meeting each target by year, final-year outcomes.
 
     A sweep of more than ``MAX_FACTORS_PER_POINT_TABLE`` factors prints
-    :func:`format_screen` in place of the per-point table.
+    :func:`_format_screen` in place of the per-point table.
     """
     experiment, summary = result.experiment, result.summary
     definition = experiment.definition
@@ -110,7 +110,7 @@ def format_sweep(result: ExperimentResult) -> str:
     if summary.empty:
         return "\n".join([*lines, "no finished runs to summarise"])
     if len(definition["factors"]) > MAX_FACTORS_PER_POINT_TABLE:
-        return "\n".join([*lines, "", format_screen(result)])
+        return "\n".join([*lines, "", _format_screen(result)])
     stats = summary.set_index(["point", "year", "outcome"])
     final_year = int(summary.year.max())
     probabilities = [outcome for outcome, _, fmt in KEY_OUTCOMES if fmt is None]
@@ -128,13 +128,12 @@ def format_sweep(result: ExperimentResult) -> str:
     return "\n".join([*lines, "", _table(rows)])
 
 
-def format_screen(result: ExperimentResult) -> str:
+def _format_screen(result: ExperimentResult) -> str:
     """A sweep as a sensitivity screen: how the key outcomes range over the points in each
     target year and the last year, and which inputs move the exit share and the villages
-    delisted most in each target year (:mod:`fupin_sim.sensitivity`)."""
+    delisted most in each target year (:mod:`fupin_sim.sensitivity`). Needs finished runs
+    (:func:`format_sweep` checks)."""
     table, experiment = result.table, result.experiment
-    if table.empty:
-        return "no finished runs to summarise"
     target_years = sorted(int(y) for y in table.loc[table.exit_target_cum.notna(), "year"].unique())
     years = sorted({*target_years, int(table.year.max())})
     headers = {outcome: (header, fmt) for outcome, header, fmt in KEY_OUTCOMES}
