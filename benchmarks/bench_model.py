@@ -2,7 +2,7 @@
 
 What is measured, in one process:
 
-1. The vectorised model: ``--repeats`` times, build a :class:`~fupin_sim.model.FupinModel`
+1. The vectorised model: ``--repeats`` times, build a :class:`~fupin_sim.model.simulation.FupinModel`
    of the ``baseline`` scenario (all rural households, or ``--households N``) and run
    all its months (60) with ``model.run()``, timing the build and the run separately.
    ``median_s`` is the median of build + run; ``household_months_per_s`` is
@@ -49,10 +49,10 @@ import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 from per_agent import PerAgentModel  # noqa: E402  (beside this script, which is on sys.path)
 
-from fupin_sim.model import FupinModel  # noqa: E402
-from fupin_sim.population import generate_population  # noqa: E402
-from fupin_sim.rng import RandomStreams  # noqa: E402
-from fupin_sim.scenario import Scenario, load_scenario  # noqa: E402
+from fupin_sim.model.simulation import FupinModel  # noqa: E402
+from fupin_sim.model.population import generate_population  # noqa: E402
+from fupin_sim.model.rng import RandomStreams  # noqa: E402
+from fupin_sim.config.scenario import Scenario, load_scenario  # noqa: E402
 
 SCENARIO = "baseline"
 RATIO_BASIS = (

@@ -2,10 +2,10 @@
 
 What is measured, on full-district replications of ``baseline``:
 
-1. ``in_process_s_per_rep``: :func:`~fupin_sim.experiments.run_replication` back to
+1. ``in_process_s_per_rep``: :func:`~fupin_sim.experiments.replications.run_replication` back to
    back in this process (no executor, no store), ``--reps`` replications.
 2. ``workers_1_reps_per_s`` and ``workers_2_reps_per_s``: the same work through
-   :func:`~fupin_sim.experiments.run_experiment` with the ``processes`` executor —
+   :func:`~fupin_sim.experiments.replications.run_experiment` with the ``processes`` executor —
    batching, Parquet encoding in the workers, writing tables and manifests to a
    fresh store — ``--reps`` replications per worker (so 2 workers do twice as many).
    Each figure is replications / (wall time − the pool's start-up), the start-up
@@ -45,10 +45,10 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from fupin_sim.executors import ProcessExecutor, default_workers  # noqa: E402
-from fupin_sim.experiments import compare, comparison, run_experiment, run_replication  # noqa: E402
-from fupin_sim.scenario import load_scenario  # noqa: E402
-from fupin_sim.store import encode_table, load_manifest  # noqa: E402
+from fupin_sim.experiments.executors import ProcessExecutor, default_workers  # noqa: E402
+from fupin_sim.experiments.replications import compare, comparison, run_experiment, run_replication  # noqa: E402
+from fupin_sim.config.scenario import load_scenario  # noqa: E402
+from fupin_sim.experiments.store import encode_table, load_manifest  # noqa: E402
 
 SCENARIO = "baseline"
 

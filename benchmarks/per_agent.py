@@ -4,7 +4,7 @@ Each household is a :class:`mesa.Agent` holding its state as plain Python
 attributes, and the model steps them with ``self.agents.shuffle_do("step")``
 (Mesa 3.5 AgentSet API); every draw is a scalar draw from the model's
 ``random.Random``. A household-month does the work of the vectorised hot path
-in :mod:`fupin_sim.shocks` and :mod:`fupin_sim.income`:
+in :mod:`fupin_sim.model.shocks` and :mod:`fupin_sim.model.income`:
 
 * January: reset the year's accounts, grow the rates, update the pension, draw
   the transient wage and farm factors, and decide migration;
@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import mesa
 
-from fupin_sim.households import HouseholdColumns
-from fupin_sim.parameters import ParameterSet
-from fupin_sim.population import BASE_YEAR, Population
-from fupin_sim.settings import Month
+from fupin_sim.model.households import HouseholdColumns
+from fupin_sim.config.parameters import ParameterSet
+from fupin_sim.model.population import BASE_YEAR, Population
+from fupin_sim.config.settings import Month
 
 # Household columns copied onto each agent as attributes of the same name.
 AGENT_COLUMNS = (

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from fupin_sim.errors import ScenarioError, UserError
-from fupin_sim.model import FupinModel
-from fupin_sim.results import RunResult
-from fupin_sim.scenario import Scenario, load_scenario
+from fupin_sim.model.simulation import FupinModel
+from fupin_sim.model.results import RunResult
+from fupin_sim.config.scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
 
@@ -38,11 +38,11 @@ def run_scenario(
 def __getattr__(name: str):
     """``compare`` and ``load_results`` on first use: they load pyarrow and Dask, which ``fupin run`` does not need."""
     if name == "compare":
-        from fupin_sim.experiments import compare
+        from fupin_sim.experiments.replications import compare
 
         return compare
     if name == "load_results":
-        from fupin_sim.store import load_results
+        from fupin_sim.experiments.store import load_results
 
         return load_results
     raise AttributeError(f"module 'fupin_sim' has no attribute {name!r}")

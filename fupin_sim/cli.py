@@ -18,13 +18,13 @@ import pandas as pd
 
 from fupin_sim import __version__
 from fupin_sim.errors import UserError
-from fupin_sim.executors import EXECUTORS
-from fupin_sim.model import FupinModel
-from fupin_sim.results import side_by_side
-from fupin_sim.scenario import default_parameters, load_scenario
+from fupin_sim.experiments.executors import EXECUTORS
+from fupin_sim.model.simulation import FupinModel
+from fupin_sim.model.results import side_by_side
+from fupin_sim.config.scenario import default_parameters, load_scenario
 
 if TYPE_CHECKING:  # experiments load pyarrow, sweeps scipy.stats: imported when used, so `fupin run` starts fast
-    from fupin_sim.experiments import Experiment, ExperimentResult
+    from fupin_sim.experiments.replications import Experiment, ExperimentResult
 
 EXIT_USER_ERROR = 2
 
@@ -176,16 +176,16 @@ def _params(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from fupin_sim.experiments import comparison
-    from fupin_sim.reports import format_comparison
+    from fupin_sim.experiments.replications import comparison
+    from fupin_sim.workbench.reports import format_comparison
 
     experiment = comparison(args.scenarios, args.reps, args.reference, args.seed)
     return _execute(args, experiment, args.out, format_comparison)
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from fupin_sim.reports import format_sweep
-    from fupin_sim.sweeps import load_sweep
+    from fupin_sim.workbench.reports import format_sweep
+    from fupin_sim.experiments.sweeps import load_sweep
 
     sweep = load_sweep(args.sweep_file)
     experiment = sweep.experiment(args.reps)
@@ -196,7 +196,7 @@ def _execute(
     args: argparse.Namespace, experiment: Experiment, out: Path | None, format_table: Callable[[ExperimentResult], str]
 ) -> int:
     """Run an experiment, write its tables next to the store, print the summary; 1 if runs failed."""
-    from fupin_sim.experiments import execute
+    from fupin_sim.experiments.replications import execute
 
     executor = args.executor or ("dask" if args.scheduler else "processes")
     try:
@@ -232,7 +232,7 @@ def _execute(
 
 def _kept(out: Path | None) -> str:
     """What an interrupted experiment leaves behind."""
-    from fupin_sim.store import STATUS_OK, load_manifest
+    from fupin_sim.experiments.store import STATUS_OK, load_manifest
 
     if out is None:
         return "nothing kept (use --out DIR to keep finished runs and resume)"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from fupin_sim import Scenario, load_scenario
-from fupin_sim.settings import Setting, scaled
+from fupin_sim.config.settings import Setting, scaled
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def _full_district(value: Any, scale: float) -> Any:
     """The full-district scenario value that a run at ``population_scale`` ``scale`` turns into ``value``.
 
     Budgets, capacities and per-village money are written for the whole district and
-    multiplied by the scale when the model is built (``fupin_sim.settings.scaled``);
+    multiplied by the scale when the model is built (``fupin_sim.config.settings.scaled``);
     this is the inverse, for a test that wants an exact effective value. Integers stay
     integers; mappings (budgets by year) are converted value by value. Raises if the
     product would not give back ``value`` exactly, so a test never asserts against a

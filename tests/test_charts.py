@@ -1,4 +1,4 @@
-"""Charts of runs and comparisons (fupin_sim.charts): lines, bands, targets, labels, fonts, files."""
+"""Charts of runs and comparisons (fupin_sim.workbench.charts): lines, bands, targets, labels, fonts, files."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from fupin_sim import charts, load_scenario, run_scenario
-from fupin_sim.charts import LABELS
-from fupin_sim.experiments import compare
+from fupin_sim import load_scenario, run_scenario
+from fupin_sim.workbench import charts
+from fupin_sim.workbench.charts import LABELS
+from fupin_sim.experiments.replications import compare
 from fupin_sim.programmes import REGISTRY
 from fupin_sim.programmes.base import TARGETING_ORDERS
-from fupin_sim.scenario import SCENARIO_DIR
+from fupin_sim.config.scenario import SCENARIO_DIR
 
 SCALE = 0.05
 CHARTS = (charts.exit_progress, charts.villages_delisted, charts.returns_and_new_poor, charts.spending_by_programme)

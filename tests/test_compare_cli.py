@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from fupin_sim import cli, experiments
-from fupin_sim.store import load_results
+from fupin_sim import cli
+from fupin_sim.experiments import replications as experiments
+from fupin_sim.experiments.store import load_results
 
 
 def run_cli(capsys, *argv) -> tuple[int, str, str]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fupin_sim import FupinModel
-from fupin_sim.households import POOR
+from fupin_sim.model.households import POOR
 
 SCALE = 0.2
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from fupin_sim import FupinModel, load_scenario
-from fupin_sim.households import CAUSE_INDEX, EXITED, POOR
-from fupin_sim.assessment import employed, employed_share
+from fupin_sim.model.households import CAUSE_INDEX, EXITED, POOR
+from fupin_sim.model.assessment import employed, employed_share
 
 # Every offer accepted: take-up probabilities of 1, not moved by motivation or neighbours.
 SURE_TAKE_UP = {

@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fupin_sim import FupinModel, experiments, load_scenario
+from fupin_sim import FupinModel, load_scenario
+from fupin_sim.experiments import replications as experiments
 from fupin_sim.errors import UserError
-from fupin_sim.executors import DaskExecutor, SerialExecutor, make_executor
-from fupin_sim.experiments import (
+from fupin_sim.experiments.executors import DaskExecutor, SerialExecutor, make_executor
+from fupin_sim.experiments.replications import (
     Experiment,
     Variant,
     compare,

@@ -1,4 +1,4 @@
-"""The planner's Excel workbook (fupin_sim.exports), read back with openpyxl."""
+"""The planner's Excel workbook (fupin_sim.workbench.exports), read back with openpyxl."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import openpyxl
 import pytest
 
 from fupin_sim import FupinModel, load_scenario
-from fupin_sim.charts import LABELS
-from fupin_sim.exports import header, to_excel
-from fupin_sim.risk import at_risk_households
+from fupin_sim.workbench.charts import LABELS
+from fupin_sim.workbench.exports import header, to_excel
+from fupin_sim.workbench.risk import at_risk_households
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from fupin_sim import FupinModel
-from fupin_sim.households import EXITED, POOR
-from fupin_sim.shocks import illness
+from fupin_sim.model.households import EXITED, POOR
+from fupin_sim.model.shocks import illness
 
 STAY_COST = 20_000.0
 SCALE = 0.1

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from fupin_sim import FupinModel, load_scenario
-from fupin_sim.assessment import village_incidence
-from fupin_sim.households import CAUSE_INDEX, POOR
+from fupin_sim.model.assessment import village_incidence
+from fupin_sim.model.households import CAUSE_INDEX, POOR
 from fupin_sim.programmes.industry import INSTRUMENTS, NO_INSTRUMENT, Industry
-from fupin_sim.villages import in_plan_order
+from fupin_sim.model.villages import in_plan_order
 
 ONLY = {name: False for name in INSTRUMENTS}
 NO_COLLECTIVES = {"collective_investment_cny_per_village": 0}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fupin_sim import FupinModel
-from fupin_sim.households import NON_POOR, POOR
+from fupin_sim.model.households import NON_POOR, POOR
 
 SCALE = 0.1
 
@@ -69,7 +69,7 @@ def test_the_budget_limits_work_and_the_nearest_to_delisting_villages_go_first(w
         {"items": ["clinic"], "budget_cny": full_district({2016: 2 * cost}, SCALE)},
         **{"infrastructure.clinic_cost_per_village": full_district(cost, SCALE)},
     )
-    from fupin_sim.assessment import village_incidence
+    from fupin_sim.model.assessment import village_incidence
 
     villages = model.villages
     candidates = np.flatnonzero(villages.poor_village & ~villages.clinic)

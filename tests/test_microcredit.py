@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fupin_sim import FupinModel, load_scenario
-from fupin_sim.households import CAUSE_INDEX, POOR
+from fupin_sim.model.households import CAUSE_INDEX, POOR
 from fupin_sim.programmes.industry import Industry
 from fupin_sim.programmes.microcredit import Microcredit
 

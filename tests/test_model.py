@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from fupin_sim import FupinModel, run_scenario
-from fupin_sim.assessment import exit_bar_cny, poverty_gap_cny, record_verified_income
-from fupin_sim.households import EXITED, NON_POOR, POOR, Household
-from fupin_sim.results import exit_shortfall_people, paper_exit_share
-from fupin_sim.shocks import illness
-from fupin_sim.villages import Village
+from fupin_sim.model.assessment import exit_bar_cny, poverty_gap_cny, record_verified_income
+from fupin_sim.model.households import EXITED, NON_POOR, POOR, Household
+from fupin_sim.model.results import exit_shortfall_people, paper_exit_share
+from fupin_sim.model.shocks import illness
+from fupin_sim.model.villages import Village
 
 
 def test_serious_illness_costs_the_uninsured_the_whole_bill_and_the_insured_the_unreimbursed_part(small_scenario):

@@ -16,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fupin_sim.households import CAUSE_INDEX, CAUSES, COMPULSORY_SCHOOL_AGES, HouseholdColumns, PersonColumns
-from fupin_sim.parameters import ParameterSet
-from fupin_sim.population import generate_population
-from fupin_sim.rng import RandomStreams
-from fupin_sim.scenario import load_scenario
-from fupin_sim.villages import VillageColumns
+from fupin_sim.model.households import CAUSE_INDEX, CAUSES, COMPULSORY_SCHOOL_AGES, HouseholdColumns, PersonColumns
+from fupin_sim.config.parameters import ParameterSet
+from fupin_sim.model.population import generate_population
+from fupin_sim.model.rng import RandomStreams
+from fupin_sim.config.scenario import load_scenario
+from fupin_sim.model.villages import VillageColumns
 
 REGISTERED_CAUSES = [c for c in CAUSES if c != "none"]
 HOUSEHOLD_HAVES = ("safe_housing", "safe_water", "electricity", "radio_tv")

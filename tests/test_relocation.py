@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from fupin_sim import FupinModel, load_scenario
-from fupin_sim.households import POOR
-from fupin_sim.settings import Month
+from fupin_sim.model.households import POOR
+from fupin_sim.config.settings import Month
 
 # Every offer accepted: take-up probabilities of 1, not moved by motivation or neighbours.
 SURE_TAKE_UP = {

@@ -1,4 +1,4 @@
-"""Households at risk of returning to poverty and the 2020 monitoring rule (fupin_sim.risk)."""
+"""Households at risk of returning to poverty and the 2020 monitoring rule (fupin_sim.workbench.risk)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from fupin_sim import FupinModel, load_scenario
-from fupin_sim.assessment import record_verified_income
-from fupin_sim.households import EXITED, NON_POOR
-from fupin_sim.income import INCOME_SOURCES
-from fupin_sim.risk import FLAGS, at_risk_by, at_risk_households
+from fupin_sim.model.assessment import record_verified_income
+from fupin_sim.model.households import EXITED, NON_POOR
+from fupin_sim.model.income import INCOME_SOURCES
+from fupin_sim.workbench.risk import FLAGS, at_risk_by, at_risk_households
 
 FRAGILE, COMFORTABLE, CARRIED = 0, 1, 2  # household rows set up by the fixture
 TRANSFER = INCOME_SOURCES.index("transfer")

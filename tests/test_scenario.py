@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from fupin_sim import ScenarioError, load_scenario
-from fupin_sim.scenario import SCENARIO_DIR
-from fupin_sim.settings import Month
+from fupin_sim.config.scenario import SCENARIO_DIR
+from fupin_sim.config.settings import Month
 
 BASELINE_FILE = SCENARIO_DIR / "baseline.yaml"
 

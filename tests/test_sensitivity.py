@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from fupin_sim.reports import MAX_FACTORS_PER_POINT_TABLE, format_sweep
-from fupin_sim.sensitivity import outcome_spread, point_means, rank_correlations
-from fupin_sim.sweeps import run_sweep
+from fupin_sim.workbench.reports import MAX_FACTORS_PER_POINT_TABLE, format_sweep
+from fupin_sim.experiments.sensitivity import outcome_spread, point_means, rank_correlations
+from fupin_sim.experiments.sweeps import run_sweep
 
 
 def yearly_rows(outcome_by_point: dict[int, list[float]], year: int = 2017) -> pd.DataFrame:

@@ -21,10 +21,11 @@ import psutil
 import pytest
 import yaml
 
-from fupin_sim import cli, experiments, load_scenario
+from fupin_sim import cli, load_scenario
+from fupin_sim.experiments import replications as experiments
 from fupin_sim.errors import UserError
-from fupin_sim.experiments import compare, provenance, run_replication
-from fupin_sim.store import MANIFEST_FILE, SCENARIO_FILE, TABLES, load_manifest, load_results
+from fupin_sim.experiments.replications import compare, provenance, run_replication
+from fupin_sim.experiments.store import MANIFEST_FILE, SCENARIO_FILE, TABLES, load_manifest, load_results
 
 SCALE = 0.05
 
@@ -202,7 +203,7 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_finished_runs(tmp_path):
 
 
 def load_sweep_experiment(path: Path):
-    from fupin_sim.sweeps import load_sweep
+    from fupin_sim.experiments.sweeps import load_sweep
 
     return load_sweep(path).experiment()
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fupin_sim.summaries import outcome_kinds, summarise
+from fupin_sim.experiments.summaries import outcome_kinds, summarise
 
 
 def table(rows: list[tuple]) -> pd.DataFrame:

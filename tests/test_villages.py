@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from fupin_sim import FupinModel
-from fupin_sim.assessment import delist_villages, village_incidence
-from fupin_sim.households import NON_POOR, POOR
-from fupin_sim.villages import VILLAGE_HAVES
+from fupin_sim.model.assessment import delist_villages, village_incidence
+from fupin_sim.model.households import NON_POOR, POOR
+from fupin_sim.model.villages import VILLAGE_HAVES
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Dashboard functions and widget callbacks (fupin_sim.widgets), without a browser."""
+"""Dashboard functions and widget callbacks (fupin_sim.workbench.widgets), without a browser."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from fupin_sim import UserError, load_scenario, widgets
-from fupin_sim.charts import LABELS
-from fupin_sim.widgets import (
+from fupin_sim import UserError, load_scenario
+from fupin_sim.workbench import widgets
+from fupin_sim.workbench.charts import LABELS
+from fupin_sim.workbench.widgets import (
     BudgetDashboard,
     ComparisonDashboard,
     budget_outcomes,

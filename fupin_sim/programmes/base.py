@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from fupin_sim.households import CAUSE_INDEX, EXITED
-from fupin_sim.income import INCOME_SOURCES
-from fupin_sim.settings import Month, Setting
+from fupin_sim.model.households import CAUSE_INDEX, EXITED
+from fupin_sim.model.income import INCOME_SOURCES
+from fupin_sim.config.settings import Month, Setting
 
 if TYPE_CHECKING:
-    from fupin_sim.model import FupinModel
+    from fupin_sim.model.simulation import FupinModel
 
 TARGETING_ORDERS = ("nearest_to_line", "poorest_first", "cause_matched", "village_plan", "random")
 
@@ -286,7 +286,7 @@ class Programme:
         """``rows`` sorted by the programme's targeting order, poorest first among equals (ties by row).
 
         ``village_plan`` serves first the households of poor villages planned for
-        delisting by this year and not yet delisted (see :func:`fupin_sim.villages.plan_delisting`).
+        delisting by this year and not yet delisted (see :func:`fupin_sim.model.villages.plan_delisting`).
         """
         hh = model.households
         income = hh.income_pc_cny[rows]

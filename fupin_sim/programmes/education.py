@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from fupin_sim.households import COMPULSORY_SCHOOL_AGES, EXITED, POOR, refresh_household_aggregates
+from fupin_sim.model.households import COMPULSORY_SCHOOL_AGES, EXITED, POOR, refresh_household_aggregates
 from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.settings import Setting
+from fupin_sim.config.settings import Setting
 
 SCHOOL_AGES = (6, 17)
 

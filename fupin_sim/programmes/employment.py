@@ -2,7 +2,7 @@
 
 The decision calls employment "the core" (核心) and sets the goal "at least one
 employed person in every poor household with labour";
-:func:`fupin_sim.assessment.employed_share` reports it every year.
+:func:`fupin_sim.model.assessment.employed_share` reports it every year.
 
 Eligibility: registered poor households (status POOR) with labour, for one new
 instrument a year each:
@@ -10,7 +10,7 @@ instrument a year each:
 - skills training (技能培训): a household with a local (not migrant) worker and no
   member trained by the programme yet;
 - organised labour export (劳务输出): a household with no employed person (see
-  :func:`fupin_sim.assessment.employed`) and a local full-labour unit;
+  :func:`fupin_sim.model.assessment.employed`) and a local full-labour unit;
 - a public-welfare post (公益性岗位, reserved for the poor): a household with no
   employed person, or with partial labour only (older or chronically ill workers).
 
@@ -49,13 +49,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fupin_sim.assessment import employed
-from fupin_sim.households import POOR
+from fupin_sim.model.assessment import employed
+from fupin_sim.model.households import POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.settings import Setting
+from fupin_sim.config.settings import Setting
 
 if TYPE_CHECKING:
-    from fupin_sim.model import FupinModel
+    from fupin_sim.model.simulation import FupinModel
 
 FULL_LABOUR_UNIT = 1.0  # one full-labour equivalent (households.labour_units: full 1, partial 0.5)
 MONTHS_PER_YEAR = 12

@@ -52,18 +52,18 @@ programme, so it stays with exited households):
   (DOMAIN: a collective earned more than 100,000 yuan from its first
   34,000-bird batch).
 
-Parameters: ``fupin_sim/parameters/industry.yaml`` (sources there).
+Parameters: ``fupin_sim/config/parameters/industry.yaml`` (sources there).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from fupin_sim.assessment import village_incidence
-from fupin_sim.households import POOR
+from fupin_sim.model.assessment import village_incidence
+from fupin_sim.model.households import POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.settings import Setting
-from fupin_sim.villages import in_plan_order
+from fupin_sim.config.settings import Setting
+from fupin_sim.model.villages import in_plan_order
 
 INSTRUMENTS = ("broiler", "specialty", "shares")  # offered in this order; codes are the indices
 NO_INSTRUMENT = -1

@@ -35,16 +35,16 @@ assets are lost (their income stops) and the principal is written off, paid
 from the risk-compensation fund while it lasts and by the bank beyond
 (``risk_fund_cny``, ``bank_loss_cny``). Every other borrower repays.
 
-Parameters: ``fupin_sim/parameters/microcredit.yaml`` (sources there).
+Parameters: ``fupin_sim/config/parameters/microcredit.yaml`` (sources there).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from fupin_sim.households import POOR
+from fupin_sim.model.households import POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.settings import Month, Setting
+from fupin_sim.config.settings import Month, Setting
 
 NOT_LENT = -1
 ROUNDING_CNY = 1e-6  # float rounding in sums of money, not a model quantity

@@ -50,12 +50,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fupin_sim.households import POOR
+from fupin_sim.model.households import POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.settings import Month, Setting
+from fupin_sim.config.settings import Month, Setting
 
 if TYPE_CHECKING:
-    from fupin_sim.model import FupinModel
+    from fupin_sim.model.simulation import FupinModel
 
 LIVELIHOOD_PROGRAMMES = ("industry", "employment")  # pairing with one avoids the farm loss on moving
 NOT_SCHEDULED = np.iinfo(np.int64).max

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from fupin_sim.households import EXITED, POOR
+from fupin_sim.model.households import EXITED, POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.settings import Setting
+from fupin_sim.config.settings import Setting
 
 
 class SocialAssistance(Programme):

@@ -232,7 +232,7 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     """Fork workers from a server that has already imported the model (fast start, no forked threads)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["fupin_sim.experiments"])
+        context.set_forkserver_preload(["fupin_sim.experiments.replications"])
         # The server (and the workers it forks) ignore Ctrl-C from the start and use WORKER_MALLOC_ENV.
         with _interrupts_ignored(), _environment(WORKER_MALLOC_ENV):
             forkserver.ensure_running()

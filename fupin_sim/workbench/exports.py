@@ -2,7 +2,7 @@
 
 ::
 
-    from fupin_sim import exports
+    from fupin_sim.workbench import exports
     exports.to_excel("out/台账.xlsx", result.yearly, result.ledger, at_risk=table, programmes=result.programmes)
 
 Sheets and headers are in Chinese (``lang="zh"``, programme and cause names too) or
@@ -21,7 +21,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from fupin_sim.charts import labels, name
+from fupin_sim.workbench.charts import labels, name
 
 MONEY_FORMAT = "#,##0"
 SHARE_FORMAT = "0.0%"
@@ -61,7 +61,7 @@ def to_excel(
         path: the ``.xlsx`` file to write (missing folders are created).
         yearly: a run's yearly table (``RunResult.yearly``).
         ledger: spending by programme, year and village (``RunResult.ledger``).
-        at_risk: households at risk of returning (:func:`fupin_sim.risk.at_risk_households`).
+        at_risk: households at risk of returning (:func:`fupin_sim.workbench.risk.at_risk_households`).
         programmes: the programme summary (``RunResult.programmes``).
         lang: ``zh`` (sheets 年度汇总, 资金台账, 返贫风险, 项目) or ``en``.
     """

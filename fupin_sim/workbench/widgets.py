@@ -2,13 +2,13 @@
 
 The budget view (notebook 03)::
 
-    from fupin_sim.widgets import budget_dashboard, budget_outcomes, default_budgets
+    from fupin_sim.workbench.widgets import budget_dashboard, budget_outcomes, default_budgets
     budget_outcomes({**default_budgets(), "industry": 0.0})    # a dict of outcomes, no widgets
     budget_dashboard()                                         # sliders and the outcome panel
 
 The comparison view (notebook 02)::
 
-    from fupin_sim.widgets import ComparisonDashboard, comparison_data, target_probabilities
+    from fupin_sim.workbench.widgets import ComparisonDashboard, comparison_data, target_probabilities
     result = comparison_data(["decision_2016", "baseline"], reps=10, reference="baseline")
     target_probabilities(result.summary)
     ComparisonDashboard().widget
@@ -30,14 +30,14 @@ import ipywidgets
 import pandas as pd
 from IPython.display import display
 
-from fupin_sim import charts
-from fupin_sim.charts import labels, name
+from fupin_sim.workbench import charts
+from fupin_sim.workbench.charts import labels, name
 from fupin_sim.errors import UserError
-from fupin_sim.experiments import ExperimentResult, compare, run_replication
+from fupin_sim.experiments.replications import ExperimentResult, compare, run_replication
 from fupin_sim.programmes import REGISTRY
 from fupin_sim.programmes.base import TARGETING_ORDERS
-from fupin_sim.results import RunResult
-from fupin_sim.scenario import SCENARIO_DIR, Scenario, load_scenario
+from fupin_sim.model.results import RunResult
+from fupin_sim.config.scenario import SCENARIO_DIR, Scenario, load_scenario
 
 OUTCOMES_CLASS = "fupin-outcomes"
 TARGET_TABLE_CLASS = "fupin-target-table"
@@ -123,7 +123,7 @@ def budget_outcomes(
     """What a budget buys: target probabilities, returns, cost per sustained exit, transfer dependence.
 
     Runs :func:`budget_scenario` for ``reps`` replications, serially in this process,
-    seeded as every experiment is (:func:`fupin_sim.experiments.replication_seed`), so a
+    seeded as every experiment is (:func:`fupin_sim.experiments.replications.replication_seed`), so a
     change of budget meets the same illnesses and disasters. About 0.1 s per replication
     at the defaults.
 

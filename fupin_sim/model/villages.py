@@ -9,7 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from fupin_sim.columns import ColumnStore, add_row_properties
+from fupin_sim.model.columns import ColumnStore, add_row_properties
 
 VILLAGE_HAVES = ("collective_income", "road", "clinic", "culture_room", "broadband")
 
@@ -66,7 +66,7 @@ class Village(mesa.Agent):
     """A village: a Mesa agent viewing one row of ``model.villages``.
 
     Args:
-        model: the :class:`~fupin_sim.model.FupinModel`.
+        model: the :class:`~fupin_sim.model.simulation.FupinModel`.
         row: this village's row in ``model.villages``.
     """
 

@@ -1,7 +1,7 @@
 """Columnar agent state: one NumPy array per attribute, one row per agent.
 
 The model's hot path works on whole columns; Mesa agents are thin handles onto
-one row (see :mod:`fupin_sim.households`).
+one row (see :mod:`fupin_sim.model.households`).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Charts of runs and comparisons (matplotlib), in English or Chinese.
 
-Every chart function takes a comparison (:class:`~fupin_sim.experiments.ExperimentResult`
-or its ``summary``) or a single run (:class:`~fupin_sim.results.RunResult` or its
+Every chart function takes a comparison (:class:`~fupin_sim.experiments.replications.ExperimentResult`
+or its ``summary``) or a single run (:class:`~fupin_sim.model.results.RunResult` or its
 ``yearly`` table) and returns a :class:`matplotlib.figure.Figure`; nothing goes
 through pyplot, so the functions work in scripts, notebooks and dashboards alike::
 
-    from fupin_sim import charts
+    from fupin_sim.workbench import charts
     figure = charts.exit_progress(result.summary, lang="zh")
     charts.save(figure, "out/exits.svg")
 
@@ -16,7 +16,7 @@ object knows its ``population_scale``; for a bare table pass ``population_scale`
 Chinese labels (``lang="zh"``) need a CJK font (:func:`find_cjk_font`, e.g.
 ``apt-get install fonts-noto-cjk``); without one the chart falls back to English
 labels with a warning, never to boxes. All label strings, also those of
-:mod:`fupin_sim.exports` and :mod:`fupin_sim.widgets`, are in :data:`LABELS`.
+:mod:`fupin_sim.workbench.exports` and :mod:`fupin_sim.workbench.widgets`, are in :data:`LABELS`.
 """
 
 from __future__ import annotations
@@ -361,9 +361,9 @@ def chart_data(data: Any, population_scale: float | None = None) -> pd.DataFrame
     """Any chartable input in one long form: ``scenario, year, outcome, mean, p05, p95``.
 
     Args:
-        data: an :class:`~fupin_sim.experiments.ExperimentResult` of a comparison or its
+        data: an :class:`~fupin_sim.experiments.replications.ExperimentResult` of a comparison or its
             ``summary`` (mean and 5–95 % interval per scenario, year and outcome), or a
-            :class:`~fupin_sim.results.RunResult` or its ``yearly`` table (one line, no
+            :class:`~fupin_sim.model.results.RunResult` or its ``yearly`` table (one line, no
             interval; scenario named after the run, or empty for a bare table).
         population_scale: the scale the tables were run at; counts and money are divided
             by it (full district). Default: read from a result object, else 1.

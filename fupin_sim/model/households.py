@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from fupin_sim.columns import ColumnStore, add_row_properties
+from fupin_sim.model.columns import ColumnStore, add_row_properties
 
 NON_POOR, POOR, EXITED = 0, 1, 2
 STATUS_NAMES = ("non_poor", "registered_poor", "exited")
@@ -167,7 +167,7 @@ class Household(mesa.Agent):
     step works on whole columns.
 
     Args:
-        model: the :class:`~fupin_sim.model.FupinModel`.
+        model: the :class:`~fupin_sim.model.simulation.FupinModel`.
         row: this household's row in ``model.households``.
     """
 

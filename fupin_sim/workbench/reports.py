@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from fupin_sim.experiments import ExperimentResult
-from fupin_sim.sensitivity import outcome_spread, point_means, rank_correlations
+from fupin_sim.experiments.replications import ExperimentResult
+from fupin_sim.experiments.sensitivity import outcome_spread, point_means, rank_correlations
 
 Formatter = Callable[[float], str]
 
@@ -131,7 +131,7 @@ def format_sweep(result: ExperimentResult) -> str:
 def _format_screen(result: ExperimentResult) -> str:
     """A sweep as a sensitivity screen: how the key outcomes range over the points in each
     target year and the last year, and which inputs move the exit share and the villages
-    delisted most in each target year (:mod:`fupin_sim.sensitivity`). Needs finished runs
+    delisted most in each target year (:mod:`fupin_sim.experiments.sensitivity`). Needs finished runs
     (:func:`format_sweep` checks)."""
     table, experiment = result.table, result.experiment
     target_years = sorted(int(y) for y in table.loc[table.exit_target_cum.notna(), "year"].unique())

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fupin_sim.model import FupinModel
-from fupin_sim.results import households_served
-from fupin_sim.scenario import load_scenario
+from fupin_sim.model.simulation import FupinModel
+from fupin_sim.model.results import households_served
+from fupin_sim.config.scenario import load_scenario
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from typing import Any
 import yaml
 
 from fupin_sim.errors import ScenarioError, UserError
-from fupin_sim.parameters import ParameterError, ParameterSet
+from fupin_sim.config.parameters import ParameterError, ParameterSet
 from fupin_sim.programmes import validate_programmes
-from fupin_sim.settings import Horizon, Month, Setting, did_you_mean, validate_settings
+from fupin_sim.config.settings import Horizon, Month, Setting, did_you_mean, validate_settings
 
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 TOP_LEVEL = {
     "name": Setting("text", None, "Scenario name (default: the file name)", nullable=True),

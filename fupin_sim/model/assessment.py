@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from fupin_sim.households import CAUSES, COMPULSORY_SCHOOL_AGES, EXITED, NON_POOR, POOR
-from fupin_sim.income import INCOME_SOURCES, income_by_source
+from fupin_sim.model.households import CAUSES, COMPULSORY_SCHOOL_AGES, EXITED, NON_POOR, POOR
+from fupin_sim.model.income import INCOME_SOURCES, income_by_source
 
 if TYPE_CHECKING:
-    from fupin_sim.model import FupinModel
+    from fupin_sim.model.simulation import FupinModel
 
 PATHWAYS = (*INCOME_SOURCES, "haves")
 RETURN_REASONS = ("illness", "income", "haves")

@@ -15,7 +15,7 @@ finished, and running the same experiment again skips it.
 
 Example::
 
-    from fupin_sim.experiments import compare
+    from fupin_sim.experiments.replications import compare
     result = compare(["baseline", "transfers_only"], reps=20)
     result.summary      # per scenario, year and outcome: mean, 5-95 % interval, paired difference
 
@@ -46,12 +46,12 @@ import pandas as pd
 
 from fupin_sim import __version__
 from fupin_sim.errors import UserError
-from fupin_sim.executors import Executor, make_executor
-from fupin_sim.model import FupinModel
-from fupin_sim.results import RunResult
-from fupin_sim.scenario import Scenario, load_scenario
-from fupin_sim.store import STATUS_FAILED, STATUS_OK, ResultStore, encode_table, load_manifest, load_results, run_id
-from fupin_sim.summaries import summarise
+from fupin_sim.experiments.executors import Executor, make_executor
+from fupin_sim.model.simulation import FupinModel
+from fupin_sim.model.results import RunResult
+from fupin_sim.config.scenario import Scenario, load_scenario
+from fupin_sim.experiments.store import STATUS_FAILED, STATUS_OK, ResultStore, encode_table, load_manifest, load_results, run_id
+from fupin_sim.experiments.summaries import summarise
 
 MAX_BATCH_REPS = 16  # replications per task, at most (what Ctrl-C can lose per worker)
 BATCHES_PER_SLOT = 4  # enough tasks per worker to even out the tail
@@ -162,7 +162,7 @@ class Experiment:
         return list(runs.values())
 
     def plan(self) -> dict[str, Any]:
-        """The plan recorded in the store (what :func:`~fupin_sim.store.load_results` reads)."""
+        """The plan recorded in the store (what :func:`~fupin_sim.experiments.store.load_results` reads)."""
         return {
             "kind": self.kind,
             "reps": self.reps,
@@ -293,11 +293,11 @@ class ExperimentResult:
     Attributes:
         experiment: what was run.
         table: the yearly table of every finished replication (one row per variant,
-            replication and year; see :func:`~fupin_sim.store.load_results`).
+            replication and year; see :func:`~fupin_sim.experiments.store.load_results`).
         summary: per variant, year and outcome: mean, 5–95 % interval, the
             probability of meeting each target and, in a comparison, the paired
-            difference vs the reference (see :func:`~fupin_sim.summaries.summarise`).
-        runs: one row per planned run with its status (see :func:`~fupin_sim.store.load_manifest`).
+            difference vs the reference (see :func:`~fupin_sim.experiments.summaries.summarise`).
+        runs: one row per planned run with its status (see :func:`~fupin_sim.experiments.store.load_manifest`).
         counts: what this call did.
         store: the store folder, or None when nothing was kept.
     """

@@ -44,9 +44,9 @@ import yaml
 from scipy.stats import qmc
 
 from fupin_sim.errors import ScenarioError, UserError
-from fupin_sim.experiments import Experiment, ExperimentResult, Variant, execute
-from fupin_sim.scenario import Scenario, default_parameters, load_scenario
-from fupin_sim.settings import did_you_mean
+from fupin_sim.experiments.replications import Experiment, ExperimentResult, Variant, execute
+from fupin_sim.config.scenario import Scenario, default_parameters, load_scenario
+from fupin_sim.config.settings import did_you_mean
 
 DESIGNS = ("grid", "lhs")
 SWEEP_KEYS = ("description", "scenario", "reps", "seed", "design", "samples", "design_seed", "vary", "vary_all_est")
@@ -242,7 +242,7 @@ def run_sweep(
         reps: replications per point (default: the file's).
         out: a store folder to keep the runs in (and resume from); None keeps nothing.
         **execution: executor, workers, scheduler, batch_size, progress
-            (see :func:`fupin_sim.experiments.run_experiment`).
+            (see :func:`fupin_sim.experiments.replications.run_experiment`).
 
     Returns:
         The result; ``table`` is the tidy inputs × outcomes table (one row per

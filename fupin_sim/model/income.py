@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fupin_sim.shocks import lognormal_with_mean
+from fupin_sim.model.shocks import lognormal_with_mean
 
 if TYPE_CHECKING:
-    from fupin_sim.model import FupinModel
+    from fupin_sim.model.simulation import FupinModel
 
 INCOME_SOURCES = ("wage", "farm", "industry", "property", "transfer")
 YTD_COLUMNS = (

@@ -8,7 +8,7 @@ and the 2020 monitoring rule (防止返贫监测, DOMAIN.md section 5):
                          above ``assessment.risk_medical_oop_income_share`` of gross income
 ``debt``                 debt above ``assessment.risk_debt_income_share`` of a year's gross income
 ``transfer_dependent``   without the transfers gained since entry, income would not clear the
-                         exit bar (the exits' test, :func:`fupin_sim.assessment.transfer_dependent`)
+                         exit bar (the exits' test, :func:`fupin_sim.model.assessment.transfer_dependent`)
 ``monitoring_income``    income below ``assessment.monitoring_income_multiple`` × the national line
 ``monitoring_spending``  medical spending this year above the household's gross income
 ``monitoring_drop``      income fell by more than ``assessment.monitoring_income_drop_share``
@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from fupin_sim.assessment import transfer_dependent
-from fupin_sim.households import CAUSES, EXITED
+from fupin_sim.model.assessment import transfer_dependent
+from fupin_sim.model.households import CAUSES, EXITED
 
 if TYPE_CHECKING:
-    from fupin_sim.model import FupinModel
+    from fupin_sim.model.simulation import FupinModel
 
 RISK_FLAGS = ("thin_margin", "illness", "debt", "transfer_dependent")
 MONITORING_FLAGS = ("monitoring_income", "monitoring_spending", "monitoring_drop")
@@ -47,7 +47,7 @@ def at_risk_households(model: FupinModel) -> pd.DataFrame:
     the lines are those of the model's current year.
 
     Args:
-        model: a :class:`~fupin_sim.model.FupinModel` that has run.
+        model: a :class:`~fupin_sim.model.simulation.FupinModel` that has run.
 
     Returns:
         Columns ``household`` (row number), ``village``, ``cause``, ``people``,

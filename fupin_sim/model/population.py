@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from fupin_sim.households import (
+from fupin_sim.model.households import (
     CAUSE_INDEX,
     CAUSES,
     NON_POOR,
@@ -22,8 +22,8 @@ from fupin_sim.households import (
     PersonColumns,
     refresh_household_aggregates,
 )
-from fupin_sim.parameters import ParameterSet
-from fupin_sim.villages import VILLAGE_HAVES, VillageColumns
+from fupin_sim.config.parameters import ParameterSet
+from fupin_sim.model.villages import VILLAGE_HAVES, VillageColumns
 
 BASE_YEAR = 2015  # the registry year the population describes
 MAX_HOUSEHOLD_SIZE = 8

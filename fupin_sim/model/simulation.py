@@ -20,17 +20,17 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from fupin_sim import income, shocks
-from fupin_sim.assessment import EVENT_COLUMNS, verify_year, village_incidence
-from fupin_sim.households import POOR, Household
-from fupin_sim.ledger import Ledger
-from fupin_sim.population import generate_population
+from fupin_sim.model import income, shocks
+from fupin_sim.model.assessment import EVENT_COLUMNS, verify_year, village_incidence
+from fupin_sim.model.households import POOR, Household
+from fupin_sim.model.ledger import Ledger
+from fupin_sim.model.population import generate_population
 from fupin_sim.programmes import build_programmes
-from fupin_sim.results import RunResult, programme_summary, yearly_row
-from fupin_sim.rng import RandomStreams
-from fupin_sim.scenario import Scenario, load_scenario
-from fupin_sim.settings import Month
-from fupin_sim.villages import Village, plan_delisting
+from fupin_sim.model.results import RunResult, programme_summary, yearly_row
+from fupin_sim.model.rng import RandomStreams
+from fupin_sim.config.scenario import Scenario, load_scenario
+from fupin_sim.config.settings import Month
+from fupin_sim.model.villages import Village, plan_delisting
 
 PANEL_COLUMNS = ["village", "size", "cause", "status", "income_pc_cny", "transfer_share", "safe_housing", "insured"]
 
@@ -39,7 +39,7 @@ class FupinModel(mesa.Model):
     """Rural households of Da'an under a scenario's programmes, month by month.
 
     Args:
-        scenario: a :class:`~fupin_sim.scenario.Scenario`, a shipped scenario name,
+        scenario: a :class:`~fupin_sim.config.scenario.Scenario`, a shipped scenario name,
             a path to a scenario file, or a mapping (default: ``baseline``).
         seed: override the scenario's seed (a replication's ``SeedSequence`` works too).
 

@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from fupin_sim.households import EXITED
+from fupin_sim.model.households import EXITED
 
 if TYPE_CHECKING:
-    from fupin_sim.model import FupinModel
-    from fupin_sim.scenario import Scenario
+    from fupin_sim.model.simulation import FupinModel
+    from fupin_sim.config.scenario import Scenario
 
 PROGRAMME_SUMMARY_COLUMNS = [
     "programme", "label", "spending_cny", "budget_cny", "unspent_cny", "households_served", "exits_served",

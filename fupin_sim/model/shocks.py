@@ -1,7 +1,7 @@
 """Shocks: illness, disability, job loss (household), disasters (village), broiler price (district).
 
 Each function acts on the whole population with vectorised draws from its own
-stream (see :mod:`fupin_sim.rng`). Insurance changes what a shock costs the
+stream (see :mod:`fupin_sim.model.rng`). Insurance changes what a shock costs the
 household, not whether it happens. Two programmes hook in here: a medical cover
 (``model.medical_cover``, the health programme) that lowers out-of-pocket costs
 and the severity of illness, and school support (``model.school_support``, the
@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fupin_sim.households import COMPULSORY_SCHOOL_AGES, POOR, make_chronic, refresh_household_aggregates
+from fupin_sim.model.households import COMPULSORY_SCHOOL_AGES, POOR, make_chronic, refresh_household_aggregates
 
 if TYPE_CHECKING:
-    from fupin_sim.model import FupinModel
+    from fupin_sim.model.simulation import FupinModel
 
 
 def lognormal_with_mean(rng: np.random.Generator, mean: np.ndarray | float, sigma: float, size: int) -> np.ndarray:
