@@ -49,10 +49,10 @@ import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 from per_agent import PerAgentModel  # noqa: E402  (beside this script, which is on sys.path)
 
-from fupin_sim.model.simulation import FupinModel  # noqa: E402
+from fupin_sim.config.scenario import Scenario, load_scenario  # noqa: E402
 from fupin_sim.model.population import generate_population  # noqa: E402
 from fupin_sim.model.rng import RandomStreams  # noqa: E402
-from fupin_sim.config.scenario import Scenario, load_scenario  # noqa: E402
+from fupin_sim.model.simulation import FupinModel  # noqa: E402
 
 SCENARIO = "baseline"
 RATIO_BASIS = (

@@ -45,9 +45,9 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
+from fupin_sim.config.scenario import load_scenario  # noqa: E402
 from fupin_sim.experiments.executors import ProcessExecutor, default_workers  # noqa: E402
 from fupin_sim.experiments.replications import compare, comparison, run_experiment, run_replication  # noqa: E402
-from fupin_sim.config.scenario import load_scenario  # noqa: E402
 from fupin_sim.experiments.store import encode_table, load_manifest  # noqa: E402
 
 SCENARIO = "baseline"

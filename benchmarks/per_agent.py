@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import mesa
 
-from fupin_sim.model.households import HouseholdColumns
 from fupin_sim.config.parameters import ParameterSet
-from fupin_sim.model.population import BASE_YEAR, Population
 from fupin_sim.config.settings import Month
+from fupin_sim.model.households import HouseholdColumns
+from fupin_sim.model.population import BASE_YEAR, Population
 
 # Household columns copied onto each agent as attributes of the same name.
 AGENT_COLUMNS = (
@@ -97,7 +97,8 @@ class Rates:
             income_sigma=p.value("income.yearly_income_sigma"),
             migration_prob=p.value("income.migration_prob"),
             return_migration_prob=p.value("income.return_migration_prob"),
-            migrant_net_wage_cny=p.value("income.migrant_net_wage") * (1.0 + p.value("income.wage_growth")) ** years_of_growth,
+            migrant_net_wage_cny=p.value("income.migrant_net_wage")
+            * (1.0 + p.value("income.wage_growth")) ** years_of_growth,
             job_loss_prob=p.value("income.job_loss_prob"),
             job_loss_months=int(p.value("income.job_loss_months")),
             job_loss_wage_share=p.value("income.job_loss_wage_share"),

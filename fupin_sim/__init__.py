@@ -15,22 +15,27 @@ from pathlib import Path
 
 import numpy as np
 
-from fupin_sim.errors import ScenarioError, UserError
-from fupin_sim.model.simulation import FupinModel
-from fupin_sim.model.results import RunResult
 from fupin_sim.config.scenario import Scenario, load_scenario
+from fupin_sim.errors import ScenarioError, UserError
+from fupin_sim.model.results import RunResult
+from fupin_sim.model.simulation import FupinModel
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "FupinModel", "RunResult", "Scenario", "ScenarioError", "UserError",
-    "compare", "load_results", "load_scenario", "run_scenario",
+    "FupinModel",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "UserError",
+    "compare",
+    "load_results",
+    "load_scenario",
+    "run_scenario",
 ]
 
 
-def run_scenario(
-    scenario: Scenario | str | Path | dict, seed: int | np.random.SeedSequence | None = None
-) -> RunResult:
+def run_scenario(scenario: Scenario | str | Path | dict, seed: int | np.random.SeedSequence | None = None) -> RunResult:
     """Build the model for ``scenario`` and run it to the end of its horizon."""
     return FupinModel(scenario, seed=seed).run()
 

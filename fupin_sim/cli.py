@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from fupin_sim import __version__
+from fupin_sim.config.scenario import default_parameters, load_scenario
 from fupin_sim.errors import UserError
 from fupin_sim.experiments.executors import EXECUTORS
-from fupin_sim.model.simulation import FupinModel
 from fupin_sim.model.results import side_by_side
-from fupin_sim.config.scenario import default_parameters, load_scenario
+from fupin_sim.model.simulation import FupinModel
 
 if TYPE_CHECKING:  # experiments load pyarrow, sweeps scipy.stats: imported when used, so `fupin run` starts fast
     from fupin_sim.experiments.replications import Experiment, ExperimentResult
@@ -47,21 +47,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fupin", description="Da'an targeted poverty alleviation simulator (精准扶贫)")
+    parser = argparse.ArgumentParser(
+        prog="fupin", description="Da'an targeted poverty alleviation simulator (精准扶贫)"
+    )
     parser.add_argument("--version", action="version", version=f"fupin-sim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run scenarios and print their yearly tables (several: side by side too)")
     run.add_argument(
-        "scenarios", nargs="+", metavar="scenario",
+        "scenarios",
+        nargs="+",
+        metavar="scenario",
         help="scenario name in scenarios/ (e.g. baseline) or a path to a YAML file",
     )
     run.add_argument("--seed", type=_non_negative_int, help="override the scenarios' seed")
     run.add_argument(
-        "--out", type=Path,
+        "--out",
+        type=Path,
         help="write the result tables and the resolved scenario here (several scenarios: one folder each below it)",
     )
-    run.add_argument("--format", choices=("table", "csv", "json"), default="table", help="what to print (default: table)")
+    run.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="what to print (default: table)"
+    )
     run.add_argument("--panel", action="store_true", help="also produce the household-year panel")
     run.set_defaults(handler=_run)
 
@@ -148,7 +155,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.format == "csv":  # several scenarios: one table with a scenario column first
         tables = [result.yearly for result in results]
         if len(results) > 1:
-            tables = [table.assign(scenario=r.scenario.name)[["scenario", *table]] for table, r in zip(tables, results)]
+            tables = [
+                table.assign(scenario=r.scenario.name)[["scenario", *table]]
+                for table, r in zip(tables, results, strict=True)
+            ]
         print(pd.concat(tables, ignore_index=True).to_csv(index=False), end="")
     elif args.format == "table" and len(results) > 1:
         print(side_by_side(results))
@@ -158,8 +168,10 @@ def _run(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     for name in args.scenarios:
         scenario = load_scenario(name)
-        print(f"ok: {scenario.file} ({scenario.name}, {scenario.horizon.start}..{scenario.horizon.end}, "
-              f"programmes: {', '.join(scenario.programmes) or 'none'})")
+        print(
+            f"ok: {scenario.file} ({scenario.name}, {scenario.horizon.start}..{scenario.horizon.end}, "
+            f"programmes: {', '.join(scenario.programmes) or 'none'})"
+        )
     return 0
 
 
@@ -184,8 +196,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from fupin_sim.workbench.reports import format_sweep
     from fupin_sim.experiments.sweeps import load_sweep
+    from fupin_sim.workbench.reports import format_sweep
 
     sweep = load_sweep(args.sweep_file)
     experiment = sweep.experiment(args.reps)
@@ -201,7 +213,11 @@ def _execute(
     executor = args.executor or ("dask" if args.scheduler else "processes")
     try:
         result = execute(
-            experiment, out, executor=executor, workers=args.workers, scheduler=args.scheduler,
+            experiment,
+            out,
+            executor=executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
             progress=False if args.no_progress else None,
         )
     except KeyboardInterrupt:
@@ -224,8 +240,10 @@ def _execute(
         run = f"replication {first.replication} of {first.scenario}"
         run += f" point {first.point}" if "point" in first else ""
         where = f"tracebacks in {out}/runs/*/*/manifest.json" if out else "use --out DIR to keep the tracebacks"
-        print(f"warning: {result.failed} of {len(result.runs)} runs failed, e.g. {run}: {first.error} ({where})",
-              file=sys.stderr)
+        print(
+            f"warning: {result.failed} of {len(result.runs)} runs failed, e.g. {run}: {first.error} ({where})",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

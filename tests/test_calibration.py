@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fupin_sim.experiments.calibration import CHECKS, calibration_table
 from fupin_sim.config.scenario import default_parameters
+from fupin_sim.experiments.calibration import CHECKS, calibration_table
 
 
 @pytest.fixture(scope="module")

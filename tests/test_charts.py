@@ -11,12 +11,12 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from fupin_sim import load_scenario, run_scenario
-from fupin_sim.workbench import charts
-from fupin_sim.workbench.charts import LABELS
+from fupin_sim.config.scenario import SCENARIO_DIR
 from fupin_sim.experiments.replications import compare
 from fupin_sim.programmes import REGISTRY
 from fupin_sim.programmes.base import TARGETING_ORDERS
-from fupin_sim.config.scenario import SCENARIO_DIR
+from fupin_sim.workbench import charts
+from fupin_sim.workbench.charts import LABELS
 
 SCALE = 0.05
 CHARTS = (charts.exit_progress, charts.villages_delisted, charts.returns_and_new_poor, charts.spending_by_programme)
@@ -49,8 +49,9 @@ def test_exit_progress_draws_each_scenario_with_its_band_and_the_targets(compari
     lines = lines_by_label(ax)
     assert set(lines) == {"Decision of 2016", "Baseline (no decision)"}
     summary = comparison.summary.set_index(["scenario", "year", "outcome"])
-    np.testing.assert_allclose(lines["Decision of 2016"].get_ydata(),
-                               summary.xs(("decision_2016", "exit_share_cum"), level=[0, 2])["mean"])
+    np.testing.assert_allclose(
+        lines["Decision of 2016"].get_ydata(), summary.xs(("decision_2016", "exit_share_cum"), level=[0, 2])["mean"]
+    )
     assert len(bands(ax)) == 2
     targets = ax.collections[-1].get_offsets()
     assert sorted(map(tuple, targets.tolist())) == [(2016, 0.6), (2017, 1.0)]

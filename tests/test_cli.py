@@ -55,7 +55,10 @@ def run_module(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProce
     """``python -m fupin_sim.cli argv`` in a fresh interpreter."""
     return subprocess.run(
         [sys.executable, "-m", "fupin_sim.cli", *map(str, argv)],
-        capture_output=True, text=True, timeout=120, cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
     )
 
 
@@ -223,7 +226,7 @@ def test_several_scenarios_run_into_one_folder_each_and_print_side_by_side(tmp_p
     out = capsys.readouterr().out
     assert code == 0
     assert (tmp_path / "first" / "yearly.csv").exists() and (tmp_path / "second" / "yearly.csv").exists()
-    overview = out[out.index("Side by side"):].splitlines()
+    overview = out[out.index("Side by side") :].splitlines()
     assert [line.split()[0] for line in overview[2:]] == ["first", "second"]
     yearly = pd.read_csv(tmp_path / "first" / "yearly.csv").set_index("year")
     assert f"{yearly.loc[2016, 'exit_share_cum']:.1%}" in overview[2]

@@ -99,8 +99,14 @@ def voila_url(tmp_path):
     with log.open("wb") as output:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "voila", str(NOTEBOOK),
-                "--no-browser", f"--port={port}", f"--Voila.ip={LOCAL_HOST}", "--Voila.port_retries=0",
+                sys.executable,
+                "-m",
+                "voila",
+                str(NOTEBOOK),
+                "--no-browser",
+                f"--port={port}",
+                f"--Voila.ip={LOCAL_HOST}",
+                "--Voila.port_retries=0",
                 "--strip_sources=True",
             ],
             cwd=NOTEBOOK.parent,
@@ -147,7 +153,8 @@ def test_budget_dashboard_loads_and_a_slider_refreshes_the_outcome_panel(voila_u
             panel = page.locator(".fupin-outcomes")
             panel.wait_for(state="visible", timeout=PAGE_LOAD_MS)
             page.wait_for_function(
-                "selector => /\\d/.test(document.querySelector(selector).innerText)", arg=".fupin-outcomes",
+                "selector => /\\d/.test(document.querySelector(selector).innerText)",
+                arg=".fupin-outcomes",
                 timeout=PAGE_LOAD_MS,
             )
             before = panel.inner_text()

@@ -83,7 +83,7 @@ def test_supported_households_get_the_lower_dropout_risk(with_education):
 
 def test_spending_stays_within_the_budget(with_education, full_district):
     budget = 50_000.0  # for the simulated SCALE of the district
-    budgets = full_district({year: budget for year in range(2016, 2021)}, SCALE)
+    budgets = full_district(dict.fromkeys(range(2016, 2021), budget), SCALE)
     result = with_education({"budget_cny": budgets}).run()
     assert (result.yearly.budget_education_cny == budget).all()
     spent = result.yearly.spending_education_cny

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from fupin_sim import FupinModel, load_scenario
-from fupin_sim.model.households import CAUSE_INDEX, EXITED, POOR
 from fupin_sim.model.assessment import employed, employed_share
+from fupin_sim.model.households import CAUSE_INDEX, EXITED, POOR
 
 # Every offer accepted: take-up probabilities of 1, not moved by motivation or neighbours.
 SURE_TAKE_UP = {
@@ -31,7 +31,6 @@ def model_for(settings: dict | None = None, parameters: dict | None = None, prog
         data["programmes"]["employment"] = settings or {}
     data["parameters"] = parameters or {}
     return FupinModel(load_scenario(data))
-
 
 
 def streams(model: FupinModel) -> tuple[np.ndarray, np.ndarray]:
@@ -202,7 +201,7 @@ def test_the_employment_goal_is_reported_with_and_without_the_programme():
 
 def test_the_programme_raises_exits_over_the_baseline(full_district):
     baseline = model_for(programme=False).run().yearly.set_index("year")
-    budget = full_district({year: 2_000_000 for year in range(2016, 2021)}, SCALE)
+    budget = full_district(dict.fromkeys(range(2016, 2021), 2000000), SCALE)
     with_jobs = model_for({"budget_cny": budget}).run().yearly.set_index("year")
     for year in (2016, 2017):
         assert with_jobs.exit_share_cum[year] > baseline.exit_share_cum[year] + 0.05

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from fupin_sim import FupinModel, load_scenario
-from fupin_sim.experiments import replications as experiments
 from fupin_sim.errors import UserError
+from fupin_sim.experiments import replications as experiments
 from fupin_sim.experiments.executors import DaskExecutor, SerialExecutor, make_executor
 from fupin_sim.experiments.replications import (
     Experiment,

@@ -23,8 +23,14 @@ def workbooks(run, tmp_path_factory):
     result, at_risk = run
     folder = tmp_path_factory.mktemp("workbooks")
     paths = {
-        lang: to_excel(folder / f"{lang}.xlsx", result.yearly, result.ledger, at_risk=at_risk,
-                       programmes=result.programmes, lang=lang)
+        lang: to_excel(
+            folder / f"{lang}.xlsx",
+            result.yearly,
+            result.ledger,
+            at_risk=at_risk,
+            programmes=result.programmes,
+            lang=lang,
+        )
         for lang in ("zh", "en")
     }
     return {lang: openpyxl.load_workbook(path) for lang, path in paths.items()}

@@ -46,7 +46,9 @@ def test_premiums_are_paid_for_every_registered_household_and_insure_it(with_hea
     registered = hh.status == POOR
     np.testing.assert_array_equal(covered, registered)
     assert hh.insured[registered].all() and not hh.insured[~registered].any()
-    premium = model.params.value("health.individual_premium", 2016) + model.params.value("health.critical_illness_premium")
+    premium = model.params.value("health.individual_premium", 2016) + model.params.value(
+        "health.critical_illness_premium"
+    )
     assert model.ledger.by_household("health", 2016)[registered] == pytest.approx(premium * hh.size[registered])
 
 
@@ -82,7 +84,7 @@ def test_without_a_cap_the_extra_points_alone_apply(with_health):
 
 def test_relief_stops_when_the_budget_runs_out(with_health, full_district):
     budget = 300_000.0  # for the simulated SCALE of the district
-    model = with_health({"budget_cny": full_district({year: budget for year in range(2016, 2021)}, SCALE)})
+    model = with_health({"budget_cny": full_district(dict.fromkeys(range(2016, 2021), budget), SCALE)})
     result = model.run()
     assert (result.yearly.budget_health_cny == budget).all()
     spent = result.yearly.spending_health_cny

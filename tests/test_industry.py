@@ -8,10 +8,10 @@ import pytest
 from fupin_sim import FupinModel, load_scenario
 from fupin_sim.model.assessment import village_incidence
 from fupin_sim.model.households import CAUSE_INDEX, POOR
-from fupin_sim.programmes.industry import INSTRUMENTS, NO_INSTRUMENT, Industry
 from fupin_sim.model.villages import in_plan_order
+from fupin_sim.programmes.industry import INSTRUMENTS, NO_INSTRUMENT, Industry
 
-ONLY = {name: False for name in INSTRUMENTS}
+ONLY = dict.fromkeys(INSTRUMENTS, False)
 NO_COLLECTIVES = {"collective_investment_cny_per_village": 0}
 SCALE = 0.1  # budgets and capacities in the tests are for this tenth of the district: see ``full_district``
 

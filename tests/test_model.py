@@ -104,7 +104,9 @@ def test_an_exited_household_whose_income_falls_below_the_line_returns(small_sce
 
 
 @pytest.mark.parametrize("detection, expect_new", [(1.0, True), (0.0, False)])
-def test_non_registered_households_falling_below_the_line_are_registered_when_detected(small_scenario, detection, expect_new):
+def test_non_registered_households_falling_below_the_line_are_registered_when_detected(
+    small_scenario, detection, expect_new
+):
     model = FupinModel(small_scenario(parameters={"assessment.new_poor_detection_prob": detection}))
     hh = model.households
     for _ in range(11):
@@ -133,11 +135,16 @@ def test_registry_balance_holds_every_year(small_scenario):
     """Poor at the end = poor at the start - exits + returns + new poor, and shares stay in [0, 1]."""
     yearly = run_scenario(small_scenario(scale=0.1)).yearly
     balance = (
-        yearly.registered_poor_households_start - yearly.exits_households + yearly.returns_households
+        yearly.registered_poor_households_start
+        - yearly.exits_households
+        + yearly.returns_households
         + yearly.new_poor_households
     )
     assert (balance == yearly.registered_poor_households_end).all()
-    assert (yearly.registered_poor_households_start.iloc[1:].values == yearly.registered_poor_households_end.iloc[:-1].values).all()
+    assert (
+        yearly.registered_poor_households_start.iloc[1:].values
+        == yearly.registered_poor_households_end.iloc[:-1].values
+    ).all()
     assert yearly.exit_share_cum.between(0, 1).all() and yearly.incidence.between(0, 1).all()
 
 

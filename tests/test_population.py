@@ -16,11 +16,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fupin_sim.model.households import CAUSE_INDEX, CAUSES, COMPULSORY_SCHOOL_AGES, HouseholdColumns, PersonColumns
 from fupin_sim.config.parameters import ParameterSet
+from fupin_sim.config.scenario import load_scenario
+from fupin_sim.model.households import CAUSE_INDEX, CAUSES, COMPULSORY_SCHOOL_AGES, HouseholdColumns, PersonColumns
 from fupin_sim.model.population import generate_population
 from fupin_sim.model.rng import RandomStreams
-from fupin_sim.config.scenario import load_scenario
 from fupin_sim.model.villages import VillageColumns
 
 REGISTERED_CAUSES = [c for c in CAUSES if c != "none"]
@@ -144,8 +144,11 @@ def test_non_registered_income_is_above_the_floor_with_the_stated_median(pop, re
 def test_income_columns_add_up_to_per_capita_income(pop):
     hh = pop.households
     total = (
-        hh.wage_per_unit_cny_per_year * hh.labour_units + hh.farm_cny_per_year + hh.property_cny_per_year
-        + hh.pension_cny_per_year + hh.other_transfer_cny_per_year
+        hh.wage_per_unit_cny_per_year * hh.labour_units
+        + hh.farm_cny_per_year
+        + hh.property_cny_per_year
+        + hh.pension_cny_per_year
+        + hh.other_transfer_cny_per_year
     )
     np.testing.assert_allclose(total / hh.size, hh.income_pc_cny, rtol=1e-9)
     np.testing.assert_array_equal(hh.gross_income_pc_cny, hh.income_pc_cny)
@@ -196,8 +199,9 @@ def test_household_haves_by_group(pop, reg, district, have):
 def test_village_haves_by_village_type(pop, district):
     """Five village haves × 26 / 144 villages: the pooled share is checked, ±0.1 (SE ≈ 0.04 for poor villages)."""
     villages = pop.villages
-    haves = np.column_stack([villages.collective_income, villages.road, villages.clinic,
-                             villages.culture_room, villages.broadband])
+    haves = np.column_stack(
+        [villages.collective_income, villages.road, villages.clinic, villages.culture_room, villages.broadband]
+    )
     poor = villages.poor_village
     assert haves[poor].mean() == pytest.approx(district("poor_village_haves_share"), abs=0.1)
     assert haves[~poor].mean() == pytest.approx(district("nonpoor_village_haves_share"), abs=0.1)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from fupin_sim import FupinModel, load_scenario
-from fupin_sim.model.households import POOR
 from fupin_sim.config.settings import Month
+from fupin_sim.model.households import POOR
 
 # Every offer accepted: take-up probabilities of 1, not moved by motivation or neighbours.
 SURE_TAKE_UP = {
@@ -29,7 +29,6 @@ def model_for(settings: dict | None = None, parameters: dict | None = None, **pr
     data["programmes"].update(programmes)
     data["parameters"] = parameters or {}
     return FupinModel(load_scenario(data))
-
 
 
 def test_only_registered_poor_households_without_safe_housing_are_served():
@@ -99,9 +98,9 @@ def test_renovation_in_place_is_paid_in_full_and_adds_no_debt():
     assert served.sum() > 150 and not programme.relocated.any() and not hh.debt_cny.any()
     rebuilt = (served & programme.needs_rebuild).sum()
     assert 0 < rebuilt < served.sum()
-    expected = rebuilt * p.value("relocation.rebuild_cost_cny_per_household") + (
-        served.sum() - rebuilt
-    ) * p.value("relocation.repair_cost_cny_per_household")
+    expected = rebuilt * p.value("relocation.rebuild_cost_cny_per_household") + (served.sum() - rebuilt) * p.value(
+        "relocation.repair_cost_cny_per_household"
+    )
     assert model.ledger.spent("relocation", 2016) == pytest.approx(expected)
 
 

@@ -15,8 +15,17 @@ FRAGILE, COMFORTABLE, CARRIED = 0, 1, 2  # household rows set up by the fixture
 TRANSFER = INCOME_SOURCES.index("transfer")
 
 
-def set_household(model: FupinModel, row: int, *, income_pc: float, previous_pc: float, chronic: int = 0,
-                  debt_cny: float = 0.0, medical_cny: float = 0.0, transfer_gain_pc: float = 0.0) -> None:
+def set_household(
+    model: FupinModel,
+    row: int,
+    *,
+    income_pc: float,
+    previous_pc: float,
+    chronic: int = 0,
+    debt_cny: float = 0.0,
+    medical_cny: float = 0.0,
+    transfer_gain_pc: float = 0.0,
+) -> None:
     """Make ``row`` an exited household with the given verified figures (this year's)."""
     hh = model.households
     size = hh.size[row]
@@ -41,13 +50,25 @@ def model():
     line = scenario.params.value("poverty_line.exit_line", model.year)
     size = hh.size
     # just over the line, a chronically ill member, debt of two years' income
-    set_household(model, FRAGILE, income_pc=line * 1.03, previous_pc=line * 1.02, chronic=1,
-                  debt_cny=2 * line * 1.03 * size[FRAGILE])
+    set_household(
+        model,
+        FRAGILE,
+        income_pc=line * 1.03,
+        previous_pc=line * 1.02,
+        chronic=1,
+        debt_cny=2 * line * 1.03 * size[FRAGILE],
+    )
     # well above every threshold, no illness, no debt
     set_household(model, COMFORTABLE, income_pc=line * 5, previous_pc=line * 4.8)
     # carried by transfers gained since entry, hospital bills above income, income halved
-    set_household(model, CARRIED, income_pc=line * 1.5, previous_pc=line * 3.5, transfer_gain_pc=line,
-                  medical_cny=2 * line * 1.5 * size[CARRIED])
+    set_household(
+        model,
+        CARRIED,
+        income_pc=line * 1.5,
+        previous_pc=line * 3.5,
+        transfer_gain_pc=line,
+        medical_cny=2 * line * 1.5 * size[CARRIED],
+    )
     return model
 
 

@@ -15,9 +15,9 @@ FULL_BUDGET_CNY = 4_000_000.0
 def test_a_scaled_run_gets_the_budget_in_proportion_and_spends_as_much_per_household(small_scenario):
     runs = {}
     for scale in (0.1, 0.2):
-        programmes = {"social_assistance": {}, "health": {"budget_cny": {year: FULL_BUDGET_CNY for year in YEARS}}}
+        programmes = {"social_assistance": {}, "health": {"budget_cny": dict.fromkeys(YEARS, FULL_BUDGET_CNY)}}
         model = FupinModel(small_scenario(scale, programmes=programmes))
-        assert model.programme("health").settings["budget_cny"] == {year: FULL_BUDGET_CNY * scale for year in YEARS}
+        assert model.programme("health").settings["budget_cny"] == dict.fromkeys(YEARS, FULL_BUDGET_CNY * scale)
         runs[scale] = (len(model.households), model.run().yearly.set_index("year"))
 
     (n_tenth, tenth), (n_fifth, fifth) = runs[0.1], runs[0.2]

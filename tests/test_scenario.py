@@ -76,12 +76,21 @@ def test_a_child_overrides_a_nested_key_and_keeps_the_rest(baseline, write_scena
     # parameter overrides reach the run's parameters, and only the named one changes
     assert child.params.value("health.insurance_coverage") == 0.97
     assert baseline.params.value("health.insurance_coverage") != 0.97
-    assert child.params.value("health.individual_premium", 2016) == baseline.params.value("health.individual_premium", 2016)
+    assert child.params.value("health.individual_premium", 2016) == baseline.params.value(
+        "health.individual_premium", 2016
+    )
 
 
 def test_extends_chains_through_a_local_file(baseline, write_scenario):
     """A child of a child: the nearest definition wins, everything else is inherited."""
-    write_scenario({"extends": "baseline", "seed": 11, "programmes": {"social_assistance": {"enrol_all_eligible_registered": True}}}, name="middle")
+    write_scenario(
+        {
+            "extends": "baseline",
+            "seed": 11,
+            "programmes": {"social_assistance": {"enrol_all_eligible_registered": True}},
+        },
+        name="middle",
+    )
     path = write_scenario({"extends": "middle", "seed": 12, "population_scale": 0.5}, name="leaf")
     leaf = load_scenario(path)
     assert leaf.name == "leaf"
@@ -133,8 +142,17 @@ def test_to_dict_loads_back_to_the_same_resolved_scenario(source, write_scenario
     again = load_scenario(resolved)
     assert again.to_dict() == resolved
     # every field of the run, not only what to_dict happens to write
-    for field in ("name", "description", "seed", "horizon", "population_scale", "targets",
-                  "parameter_overrides", "programmes", "outputs"):
+    for field in (
+        "name",
+        "description",
+        "seed",
+        "horizon",
+        "population_scale",
+        "targets",
+        "parameter_overrides",
+        "programmes",
+        "outputs",
+    ):
         assert getattr(again, field) == getattr(scenario, field), field
     for path in scenario.parameter_overrides:
         assert again.params[path].values == scenario.params[path].values

@@ -73,5 +73,7 @@ def test_withdrawing_support_from_exited_households_brings_many_more_returns():
 def test_a_stronger_health_programme_means_fewer_returns_for_illness_at_equal_other_spending():
     decision, health = yearly("decision_2016"), yearly("health_first")
     assert health.returns_illness.sum() < decision.returns_illness.sum()
-    others = [c for c in decision.columns if c.startswith("spending_") and c not in ("spending_health_cny", "spending_cny")]
+    others = [
+        c for c in decision.columns if c.startswith("spending_") and c not in ("spending_health_cny", "spending_cny")
+    ]
     assert health[others].sum().sum() == pytest.approx(decision[others].sum().sum(), rel=0.05)

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from fupin_sim.workbench.reports import MAX_FACTORS_PER_POINT_TABLE, format_sweep
 from fupin_sim.experiments.sensitivity import outcome_spread, point_means, rank_correlations
 from fupin_sim.experiments.sweeps import run_sweep
+from fupin_sim.workbench.reports import MAX_FACTORS_PER_POINT_TABLE, format_sweep
 
 
 def yearly_rows(outcome_by_point: dict[int, list[float]], year: int = 2017) -> pd.DataFrame:
@@ -74,17 +74,17 @@ def test_a_sweep_of_many_factors_prints_the_screen_with_the_input_that_drives_th
     vary = {"poverty_line.exit_line.2017": [1_000.0, 9_000.0]}
     vary.update({f"targets.exit_share_cum.{year}": [0.1, 0.2] for year in (2018, 2019)})
     vary.update(
-        {
-            key: "est"
-            for key in (
+        dict.fromkeys(
+            (
                 "education.senior_subsidy",
                 "education.vocational_share",
                 "industry.shares_cost_cny_per_household",
                 "infrastructure.clinic_build_months",
                 "microcredit.risk_fund_share",
                 "employment.labour_export_cost_cny_per_person",
-            )
-        }
+            ),
+            "est",
+        )
     )
     assert len(vary) > MAX_FACTORS_PER_POINT_TABLE
     path = tmp_path / "many.yaml"

@@ -57,7 +57,7 @@ def test_the_2015_standard_applies_when_none_is_given():
 
 def test_spending_never_exceeds_the_budget_and_the_neediest_are_paid_first(full_district):
     budget = 200_000.0
-    model = model_for({"budget_cny": full_district({year: budget for year in range(2016, 2021)}, SCALE)})
+    model = model_for({"budget_cny": full_district(dict.fromkeys(range(2016, 2021), budget), SCALE)})
     model.step()
     paid = dibao_rate(model) > 0
     unpaid_eligible = eligible(model, model.programme("social_assistance").standard_cny(model, 2016)) & ~paid
@@ -95,7 +95,9 @@ def test_merged_lines_make_the_standard_follow_the_exit_line():
 
 
 def test_policy_transfers_are_left_out_of_the_means_test():
-    model = model_for({"standard_cny_per_person_year": {2016: 3100}}, {"social_assistance.means_test_transfer_share": 0.0})
+    model = model_for(
+        {"standard_cny_per_person_year": {2016: 3100}}, {"social_assistance.means_test_transfer_share": 0.0}
+    )
     model.step()
     hh = model.households
     paid = dibao_rate(model) > 0
@@ -134,14 +136,25 @@ def test_temporary_assistance_lifts_exited_households_hit_by_illness_up_to_the_c
     small_gap, big_gap, no_shock = exited = np.flatnonzero(hh.status == 1)[:3]
     hh.status[exited] = 2  # exited in an earlier year
     hh.exit_year[exited] = 2015
-    for column in ("wage_per_unit_cny_per_year", "farm_cny_per_year", "property_cny_per_year",
-                   "other_transfer_cny_per_year", "pension_cny_per_year"):
+    for column in (
+        "wage_per_unit_cny_per_year",
+        "farm_cny_per_year",
+        "property_cny_per_year",
+        "other_transfer_cny_per_year",
+        "pension_cny_per_year",
+    ):
         getattr(hh, column)[exited] = 0.0  # December adds nothing
     model.programme("social_assistance").streams["dibao"].rate_cny_per_year[exited] = 0.0
     model.programme("social_assistance").enrolled[exited] = False
     line = model.params.value("poverty_line.exit_line", 2016)
-    for column in ("ytd_wage_cny", "ytd_farm_cny", "ytd_industry_cny", "ytd_property_cny", "ytd_transfer_cny",
-                   "ytd_programme_transfer_cny"):
+    for column in (
+        "ytd_wage_cny",
+        "ytd_farm_cny",
+        "ytd_industry_cny",
+        "ytd_property_cny",
+        "ytd_transfer_cny",
+        "ytd_programme_transfer_cny",
+    ):
         getattr(hh, column)[exited] = 0.0
     hh.ytd_wage_cny[exited] = line * hh.size[exited]
     hh.ytd_medical_oop_cny[small_gap] = 1000.0  # pushes it 1,000 below the line

@@ -22,8 +22,8 @@ import pytest
 import yaml
 
 from fupin_sim import cli, load_scenario
-from fupin_sim.experiments import replications as experiments
 from fupin_sim.errors import UserError
+from fupin_sim.experiments import replications as experiments
 from fupin_sim.experiments.replications import compare, provenance, run_replication
 from fupin_sim.experiments.store import MANIFEST_FILE, SCENARIO_FILE, TABLES, load_manifest, load_results
 

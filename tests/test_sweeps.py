@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import yaml
 
-from fupin_sim.errors import UserError
 from fupin_sim.config.scenario import default_parameters, load_scenario
+from fupin_sim.errors import UserError
 from fupin_sim.experiments.sweeps import MAX_GRID_POINTS, SweepError, load_sweep, run_sweep
 
 SWEEP_DIR = Path(__file__).resolve().parents[1] / "sweeps"

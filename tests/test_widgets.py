@@ -21,15 +21,26 @@ from fupin_sim.workbench.widgets import (
 )
 
 OUTCOME_KEYS = {
-    "p_exit_2016", "p_exit_2017", "p_villages_2016", "p_villages_2017", "exit_share_2017", "returns_by_2020",
-    "cost_per_sustained_exit_cny", "transfer_dependent_share", "spending_cny",
+    "p_exit_2016",
+    "p_exit_2017",
+    "p_villages_2016",
+    "p_villages_2017",
+    "exit_share_2017",
+    "returns_by_2020",
+    "cost_per_sustained_exit_cny",
+    "transfer_dependent_share",
+    "spending_cny",
 }
 QUICK = {"population_scale": 0.05, "reps": 2}
 
 
 def test_default_budgets_are_the_budgeted_programmes_2016_money():
     assert default_budgets() == {
-        "infrastructure": 15e6, "industry": 20e6, "employment": 5e6, "relocation": 80e6, "microcredit": 3e6,
+        "infrastructure": 15e6,
+        "industry": 20e6,
+        "employment": 5e6,
+        "relocation": 80e6,
+        "microcredit": 3e6,
     }
 
 
@@ -92,10 +103,14 @@ def test_the_budget_dashboard_runs_the_model():
 
 def test_target_probabilities_one_column_per_target_and_year():
     rows = [
-        ("a", 2016, "exit_target_cum", 0.6), ("a", 2016, "exit_target_met", 0.25),
-        ("a", 2017, "exit_target_cum", 1.0), ("a", 2017, "exit_target_met", 0.0),
-        ("a", 2016, "village_target_cum", 13.0), ("a", 2016, "village_target_met", 1.0),
-        ("baseline", 2016, "exit_target_cum", 0.6), ("baseline", 2016, "exit_target_met", 0.75),
+        ("a", 2016, "exit_target_cum", 0.6),
+        ("a", 2016, "exit_target_met", 0.25),
+        ("a", 2017, "exit_target_cum", 1.0),
+        ("a", 2017, "exit_target_met", 0.0),
+        ("a", 2016, "village_target_cum", 13.0),
+        ("a", 2016, "village_target_met", 1.0),
+        ("baseline", 2016, "exit_target_cum", 0.6),
+        ("baseline", 2016, "exit_target_met", 0.75),
     ]
     summary = pd.DataFrame(rows, columns=["scenario", "year", "outcome", "mean"])
     table = target_probabilities(summary)
@@ -135,8 +150,11 @@ def test_without_a_targeting_order_each_programme_keeps_the_scenarios():
 
 def test_the_comparison_dashboard_starts_with_the_reference_asked_for():
     dashboard = ComparisonDashboard(
-        ["decision_2016", "baseline"], selected=("decision_2016", "baseline"), reference="baseline",
-        reps=1, population_scale=0.02,
+        ["decision_2016", "baseline"],
+        selected=("decision_2016", "baseline"),
+        reference="baseline",
+        reps=1,
+        population_scale=0.02,
     )
     assert dashboard.reference.value == "baseline"
     assert dashboard.result.experiment.reference == "baseline"

@@ -19,10 +19,10 @@ from typing import Any
 
 import yaml
 
-from fupin_sim.errors import ScenarioError, UserError
 from fupin_sim.config.parameters import ParameterError, ParameterSet
-from fupin_sim.programmes import validate_programmes
 from fupin_sim.config.settings import Horizon, Month, Setting, did_you_mean, validate_settings
+from fupin_sim.errors import ScenarioError, UserError
+from fupin_sim.programmes import validate_programmes
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -34,8 +34,11 @@ TOP_LEVEL = {
     "start": Setting("month", "2016-01", "First simulated month"),
     "end": Setting("month", "2020-12", "Last simulated month"),
     "population_scale": Setting(
-        "number", 1.0, "Simulate a scaled copy of the district (0.1 = a tenth of every household count)",
-        minimum=0.001, maximum=25.0,
+        "number",
+        1.0,
+        "Simulate a scaled copy of the district (0.1 = a tenth of every household count)",
+        minimum=0.001,
+        maximum=25.0,
     ),
     # Mappings, validated by their own specs below; listed so that typos get a "did you mean".
     "targets": Setting("text", None, "Targets by year (see TARGETS)", nullable=True),
@@ -46,12 +49,21 @@ TOP_LEVEL = {
 STRUCTURED_KEYS = ("targets", "parameters", "programmes", "outputs")
 TARGETS = {
     "exit_share_cum": Setting(
-        "by_year", None, "Cumulative share of the 2015 registered poor people exited by the end of the year",
-        unit="share", minimum=0, maximum=1, nullable=True,
+        "by_year",
+        None,
+        "Cumulative share of the 2015 registered poor people exited by the end of the year",
+        unit="share",
+        minimum=0,
+        maximum=1,
+        nullable=True,
     ),
     "villages_delisted_cum": Setting(
-        "by_year", None, "Poor villages delisted by the end of the year (cumulative)", unit="villages",
-        minimum=0, nullable=True,
+        "by_year",
+        None,
+        "Poor villages delisted by the end of the year (cumulative)",
+        unit="villages",
+        minimum=0,
+        nullable=True,
     ),
 }
 OUTPUTS = {
@@ -145,9 +157,13 @@ def scenario_from_dict(raw: Mapping[str, Any], file: str = "<dict>") -> Scenario
     if end.ordinal < start.ordinal:
         raise ScenarioError(file, "end", f"{end} is before start {start}", "make end later than start")
     if start.month != 1:
-        raise ScenarioError(file, "start", f"runs start in January (the verification is yearly), got {start}", f"use {start.year}-01")
+        raise ScenarioError(
+            file, "start", f"runs start in January (the verification is yearly), got {start}", f"use {start.year}-01"
+        )
     if end.month != 12:
-        raise ScenarioError(file, "end", f"runs end in December (the verification is yearly), got {end}", f"use {end.year}-12")
+        raise ScenarioError(
+            file, "end", f"runs end in December (the verification is yearly), got {end}", f"use {end.year}-12"
+        )
     horizon = Horizon(start, end)
     for key in STRUCTURED_KEYS:
         if raw.get(key) is not None and not isinstance(raw[key], Mapping):
@@ -180,7 +196,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
-        raise ScenarioError(str(path), "(file)", f"not valid YAML: {err}".replace("\n", " "), "fix the YAML syntax") from None
+        raise ScenarioError(
+            str(path), "(file)", f"not valid YAML: {err}".replace("\n", " "), "fix the YAML syntax"
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -202,7 +220,9 @@ def _resolve_extends(raw: dict[str, Any], file: str, base_dir: Path, chain: tupl
         known = [p.stem for p in SCENARIO_DIR.glob("*.yaml")]
         raise ScenarioError(file, "extends", str(err).split(";")[0], did_you_mean(parent_name, known)) from None
     if str(parent_path) in chain:
-        raise ScenarioError(file, "extends", f"circular extends: {' -> '.join(chain)} -> {parent_path}", "remove the cycle")
+        raise ScenarioError(
+            file, "extends", f"circular extends: {' -> '.join(chain)} -> {parent_path}", "remove the cycle"
+        )
     parent = _resolve_extends(_read_yaml(parent_path), str(parent_path), parent_path.parent, (*chain, str(parent_path)))
     return _deep_merge(parent, {k: v for k, v in raw.items() if k != "extends"})
 

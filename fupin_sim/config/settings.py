@@ -162,14 +162,18 @@ def _check(spec: Setting, value: Any, file: str, key: str, horizon: Horizon | No
         raise ScenarioError(file, key, "must not be empty", f"give {spec.description.lower()}")
     if spec.kind == "by_year":
         if not isinstance(value, Mapping):
-            raise ScenarioError(file, key, f"expected values by year (e.g. {{2016: ...}}), got {value!r}", spec.description)
+            raise ScenarioError(
+                file, key, f"expected values by year (e.g. {{2016: ...}}), got {value!r}", spec.description
+            )
         checked = {}
         for year, amount in value.items():
             if isinstance(year, bool) or not isinstance(year, int):
                 raise ScenarioError(file, f"{key}.{year}", "years must be integers like 2016")
             if horizon is not None and year not in horizon.years:
                 raise ScenarioError(
-                    file, f"{key}.{year}", f"year {year} is outside the horizon {horizon.start}..{horizon.end}",
+                    file,
+                    f"{key}.{year}",
+                    f"year {year} is outside the horizon {horizon.start}..{horizon.end}",
                     "use a year inside the horizon or extend start/end",
                 )
             checked[year] = _number(spec, amount, file, f"{key}.{year}", integer=False)
@@ -201,7 +205,9 @@ def _check(spec: Setting, value: Any, file: str, key: str, horizon: Horizon | No
         raise ScenarioError(file, key, str(err), "write the month as YYYY-MM, e.g. 2016-09") from None
     if horizon is not None and not horizon.contains(month):
         raise ScenarioError(
-            file, key, f"{month} is outside the horizon {horizon.start}..{horizon.end}",
+            file,
+            key,
+            f"{month} is outside the horizon {horizon.start}..{horizon.end}",
             "use a month inside the horizon or extend start/end",
         )
     return month

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fupin_sim.model.simulation import FupinModel
-from fupin_sim.model.results import households_served
 from fupin_sim.config.scenario import load_scenario
+from fupin_sim.model.results import households_served
+from fupin_sim.model.simulation import FupinModel
 
 
 @dataclass(frozen=True)
@@ -85,52 +85,70 @@ def _industry_exit_share(model: FupinModel) -> float:
 
 CHECKS = (
     Check(
-        "registered_poor_households", "baseline",
+        "registered_poor_households",
+        "baseline",
         lambda m: _first_year(m).registered_poor_households_start / m.population_scale,
         "the generator's input (EST); a check that the population holds it",
     ),
     Check(
-        "persons_per_registered_household", "baseline",
+        "persons_per_registered_household",
+        "baseline",
         lambda m: _first_year(m).registered_poor_people_start / _first_year(m).registered_poor_households_start,
         "the generator's input (EST)",
     ),
     Check("poor_villages", "baseline", lambda m: float(m.villages.poor_village.sum()), "structural"),
     Check(
-        "hospitalisation_rate_registered", "baseline", _hospitalisation_rate("registered_poor"),
+        "hospitalisation_rate_registered",
+        "baseline",
+        _hospitalisation_rate("registered_poor"),
         "national 2018 survey vs the model's 2016 registered poor; the model counts at most one stay per household a month",
     ),
     Check(
-        "hospitalisation_rate_nonpoor", "baseline", _hospitalisation_rate("other"),
+        "hospitalisation_rate_nonpoor",
+        "baseline",
+        _hospitalisation_rate("other"),
         "national 2018 survey vs the model's other rural households in 2016",
     ),
     Check(
-        "return_rate_2016", "decision_2016", lambda m: _returns_per_exited(m, range(2017, 2018)),
+        "return_rate_2016",
+        "decision_2016",
+        lambda m: _returns_per_exited(m, range(2017, 2018)),
         "national returners over the exited stock vs the model's 2017 returns over households exited in 2016",
     ),
     Check(
-        "return_risk_with_support", "decision_2016", lambda m: _returns_per_exited(m, range(2017, 2021)),
+        "return_risk_with_support",
+        "decision_2016",
+        lambda m: _returns_per_exited(m, range(2017, 2021)),
         "a county study's return risk 2016-2020 vs the model's returns 2017-2020 over households ever exited",
     ),
     Check(
-        "return_risk_without_support", "withdrawal_2018", lambda m: _returns_per_exited(m, range(2017, 2021)),
+        "return_risk_without_support",
+        "withdrawal_2018",
+        lambda m: _returns_per_exited(m, range(2017, 2021)),
         "the same study without direct support vs the model with support withdrawn from 2018",
     ),
     Check(
-        "zigong_incidence_2017", "decision_2016",
+        "zigong_incidence_2017",
+        "decision_2016",
         lambda m: float(m.results().yearly.set_index("year").incidence.get(2017, np.nan)),
         "Zigong (all districts) vs the model's Da'an under the decision",
     ),
     Check(
-        "microcredit_uptake_2016", "decision_2016", _microcredit_uptake,
+        "microcredit_uptake_2016",
+        "decision_2016",
+        _microcredit_uptake,
         "national uptake among the poor vs the model's share of 2015 registered households borrowing in 2016",
     ),
     Check(
-        "broiler_registered_households_2017", "decision_2016",
+        "broiler_registered_households_2017",
+        "decision_2016",
         lambda m: _broiler_households_by(m, 2017) / m.population_scale,
         "households contracted in the model's broiler instrument by the end of 2017 (published: by November 2017)",
     ),
     Check(
-        "broiler_exit_share_2020", "decision_2016", _industry_exit_share,
+        "broiler_exit_share_2020",
+        "decision_2016",
+        _industry_exit_share,
         "share of ever-exited households the model's whole industry programme served; the published share "
         "counts exits the broiler project touched (contract raising, co-op shares, jobs)",
     ),

@@ -45,13 +45,21 @@ import numpy as np
 import pandas as pd
 
 from fupin_sim import __version__
+from fupin_sim.config.scenario import Scenario, load_scenario
 from fupin_sim.errors import UserError
 from fupin_sim.experiments.executors import Executor, make_executor
-from fupin_sim.model.simulation import FupinModel
-from fupin_sim.model.results import RunResult
-from fupin_sim.config.scenario import Scenario, load_scenario
-from fupin_sim.experiments.store import STATUS_FAILED, STATUS_OK, ResultStore, encode_table, load_manifest, load_results, run_id
+from fupin_sim.experiments.store import (
+    STATUS_FAILED,
+    STATUS_OK,
+    ResultStore,
+    encode_table,
+    load_manifest,
+    load_results,
+    run_id,
+)
 from fupin_sim.experiments.summaries import summarise
+from fupin_sim.model.results import RunResult
+from fupin_sim.model.simulation import FupinModel
 
 MAX_BATCH_REPS = 16  # replications per task, at most (what Ctrl-C can lose per worker)
 BATCHES_PER_SLOT = 4  # enough tasks per worker to even out the tail

@@ -43,10 +43,10 @@ import pandas as pd
 import yaml
 from scipy.stats import qmc
 
-from fupin_sim.errors import ScenarioError, UserError
-from fupin_sim.experiments.replications import Experiment, ExperimentResult, Variant, execute
 from fupin_sim.config.scenario import Scenario, default_parameters, load_scenario
 from fupin_sim.config.settings import did_you_mean
+from fupin_sim.errors import ScenarioError, UserError
+from fupin_sim.experiments.replications import Experiment, ExperimentResult, Variant, execute
 
 DESIGNS = ("grid", "lhs")
 SWEEP_KEYS = ("description", "scenario", "reps", "seed", "design", "samples", "design_seed", "vary", "vary_all_est")
@@ -277,7 +277,7 @@ def _factors(raw: Mapping[str, Any], design: str, file: str) -> list[Factor]:
     vary_all_est = raw.get("vary_all_est", False)
     if not isinstance(vary_all_est, bool):
         raise SweepError(file, "vary_all_est", f"expected true or false, got {vary_all_est!r}")
-    specs: dict[str, Any] = {key: EST for key in _all_est_keys()} if vary_all_est else {}
+    specs: dict[str, Any] = dict.fromkeys(_all_est_keys(), EST) if vary_all_est else {}
     specs.update({str(key): spec for key, spec in vary.items()})
     if not specs:
         raise SweepError(

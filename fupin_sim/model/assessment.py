@@ -32,8 +32,17 @@ if TYPE_CHECKING:
 PATHWAYS = (*INCOME_SOURCES, "haves")
 RETURN_REASONS = ("illness", "income", "haves")
 EVENT_COLUMNS = [
-    "year", "event", "household", "village", "people", "cause", "registered_2015",
-    "income_pc_cny", "line_cny", "margin_share", "transfer_share",
+    "year",
+    "event",
+    "household",
+    "village",
+    "people",
+    "cause",
+    "registered_2015",
+    "income_pc_cny",
+    "line_cny",
+    "margin_share",
+    "transfer_share",
 ]
 
 

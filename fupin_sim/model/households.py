@@ -59,7 +59,10 @@ class HouseholdColumns(ColumnStore):
         "wage_per_unit_cny_per_year": (np.float64, "wage of one local full-labour unit"),
         "farm_cny_per_year": (np.float64, "net farming and household business income"),
         "property_cny_per_year": (np.float64, "land rent, dividends, interest"),
-        "other_transfer_cny_per_year": (np.float64, "transfers other than pension and 低保 (subsidies, remittances from relatives)"),
+        "other_transfer_cny_per_year": (
+            np.float64,
+            "transfers other than pension and 低保 (subsidies, remittances from relatives)",
+        ),
         "pension_cny_per_year": (np.float64, "basic rural pension of elderly members"),
         "wage_factor": (np.float64, "transient wage multiplier of the current year"),
         "farm_factor": (np.float64, "transient farm multiplier of the current year (disasters lower it)"),
@@ -75,12 +78,24 @@ class HouseholdColumns(ColumnStore):
         "ytd_industry_cny": (np.float64, "broiler income accrued this year"),
         "ytd_property_cny": (np.float64, "property income accrued this year"),
         "ytd_transfer_cny": (np.float64, "transfers accrued this year (pension, 低保, other)"),
-        "ytd_programme_transfer_cny": (np.float64, "the part of this year's transfers paid by programmes (低保, allowances, subsidies)"),
+        "ytd_programme_transfer_cny": (
+            np.float64,
+            "the part of this year's transfers paid by programmes (低保, allowances, subsidies)",
+        ),
         "ytd_medical_oop_cny": (np.float64, "out-of-pocket medical spending this year"),
         "income_pc_cny": (np.float64, "per-capita net income at the latest verification (after medical deduction)"),
-        "previous_income_pc_cny": (np.float64, "per-capita net income before the latest verification (the entry income at the first; 0 before it)"),
-        "gross_income_pc_cny": (np.float64, "per-capita gross income at the latest verification (before medical deduction)"),
-        "earned_income_pc_cny": (np.float64, "per-capita wages, farm, broiler and property income at the latest verification"),
+        "previous_income_pc_cny": (
+            np.float64,
+            "per-capita net income before the latest verification (the entry income at the first; 0 before it)",
+        ),
+        "gross_income_pc_cny": (
+            np.float64,
+            "per-capita gross income at the latest verification (before medical deduction)",
+        ),
+        "earned_income_pc_cny": (
+            np.float64,
+            "per-capita wages, farm, broiler and property income at the latest verification",
+        ),
         "programme_transfer_pc_cny": (np.float64, "per-capita transfers paid by programmes at the latest verification"),
         "transfer_share": (np.float32, "transfers in gross income at the latest verification"),
     }

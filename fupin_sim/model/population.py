@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from fupin_sim.config.parameters import ParameterSet
 from fupin_sim.model.households import (
     CAUSE_INDEX,
     CAUSES,
@@ -22,7 +23,6 @@ from fupin_sim.model.households import (
     PersonColumns,
     refresh_household_aggregates,
 )
-from fupin_sim.config.parameters import ParameterSet
 from fupin_sim.model.villages import VILLAGE_HAVES, VillageColumns
 
 BASE_YEAR = 2015  # the registry year the population describes
@@ -220,7 +220,9 @@ def _persons(
     )
 
 
-def _per_capita_income(d: _District, params: ParameterSet, rng: np.random.Generator, registered: np.ndarray) -> np.ndarray:
+def _per_capita_income(
+    d: _District, params: ParameterSet, rng: np.random.Generator, registered: np.ndarray
+) -> np.ndarray:
     """Registered: uniform over the entry range; others: log-normal truncated at ``nonpoor_income_floor``."""
     n = registered.size
     income = np.empty(n)
@@ -256,7 +258,9 @@ def _incomes(d: _District, params: ParameterSet, rng: np.random.Generator, hh: H
     weight_sum = wage_weight + farm_share + property_share + transfer_share
     backstop = d["backstop_transfer_share"]
     wage = np.where(has_labour, total * wage_weight / weight_sum, 0.0)
-    farm = np.where(has_labour, total * farm_share / weight_sum, total * np.maximum(1.0 - backstop - property_share, 0.0))
+    farm = np.where(
+        has_labour, total * farm_share / weight_sum, total * np.maximum(1.0 - backstop - property_share, 0.0)
+    )
     prop = np.where(has_labour, total * property_share / weight_sum, total * property_share)
     transfers = total - wage - farm - prop
     # Where the pension alone exceeds the transfer share, the other sources give way

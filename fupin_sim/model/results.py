@@ -34,12 +34,20 @@ import yaml
 from fupin_sim.model.households import EXITED
 
 if TYPE_CHECKING:
-    from fupin_sim.model.simulation import FupinModel
     from fupin_sim.config.scenario import Scenario
+    from fupin_sim.model.simulation import FupinModel
 
 PROGRAMME_SUMMARY_COLUMNS = [
-    "programme", "label", "spending_cny", "budget_cny", "unspent_cny", "households_served", "exits_served",
-    "sustained_exits_served", "cost_per_exit_cny", "cost_per_sustained_exit_cny",
+    "programme",
+    "label",
+    "spending_cny",
+    "budget_cny",
+    "unspent_cny",
+    "households_served",
+    "exits_served",
+    "sustained_exits_served",
+    "cost_per_exit_cny",
+    "cost_per_sustained_exit_cny",
 ]
 JSON_YEAR_KEYS = (
     "exit_share_cum",
@@ -185,8 +193,11 @@ class RunResult:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         tables = {
-            "yearly": self.yearly, "events": self.events, "ledger": self.ledger,
-            "programmes": self.programmes, "shocks": self.shocks,
+            "yearly": self.yearly,
+            "events": self.events,
+            "ledger": self.ledger,
+            "programmes": self.programmes,
+            "shocks": self.shocks,
         }
         if self.panel is not None:
             tables["panel"] = self.panel
@@ -283,5 +294,7 @@ def side_by_side(results: list[RunResult]) -> str:
 def _targets_text(result: RunResult) -> str:
     targets = result.scenario.targets
     exits = ", ".join(f"{share:.0%} by {year}" for year, share in sorted((targets.get("exit_share_cum") or {}).items()))
-    villages = ", ".join(f"{n:.0f} by {year}" for year, n in sorted((targets.get("villages_delisted_cum") or {}).items()))
+    villages = ", ".join(
+        f"{n:.0f} by {year}" for year, n in sorted((targets.get("villages_delisted_cum") or {}).items())
+    )
     return f"exits {exits or 'none'}; villages {villages or 'none'}"

@@ -56,7 +56,9 @@ def illness(model: FupinModel) -> None:
 
     turns_chronic = hit[serious & (rng.random(hit.size) < p.value("health.serious_to_chronic_prob"))]
     if turns_chronic.size:
-        member = model.first_person[turns_chronic] + (rng.random(turns_chronic.size) * hh.size[turns_chronic]).astype(int)
+        member = model.first_person[turns_chronic] + (rng.random(turns_chronic.size) * hh.size[turns_chronic]).astype(
+            int
+        )
         make_chronic(hh, model.persons, member)
 
 

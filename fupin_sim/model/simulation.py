@@ -20,17 +20,17 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from fupin_sim.config.scenario import Scenario, load_scenario
+from fupin_sim.config.settings import Month
 from fupin_sim.model import income, shocks
 from fupin_sim.model.assessment import EVENT_COLUMNS, verify_year, village_incidence
 from fupin_sim.model.households import POOR, Household
 from fupin_sim.model.ledger import Ledger
 from fupin_sim.model.population import generate_population
-from fupin_sim.programmes import build_programmes
 from fupin_sim.model.results import RunResult, programme_summary, yearly_row
 from fupin_sim.model.rng import RandomStreams
-from fupin_sim.config.scenario import Scenario, load_scenario
-from fupin_sim.config.settings import Month
 from fupin_sim.model.villages import Village, plan_delisting
+from fupin_sim.programmes import build_programmes
 
 PANEL_COLUMNS = ["village", "size", "cause", "status", "income_pc_cny", "transfer_share", "safe_housing", "insured"]
 
@@ -49,7 +49,9 @@ class FupinModel(mesa.Model):
         ledger: spending by programme, year and household.
     """
 
-    def __init__(self, scenario: Scenario | str | Path | dict | None = None, *, seed: int | np.random.SeedSequence | None = None):
+    def __init__(
+        self, scenario: Scenario | str | Path | dict | None = None, *, seed: int | np.random.SeedSequence | None = None
+    ):
         scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or "baseline")
         seed = scenario.seed if seed is None else seed
         mesa_seed = seed if isinstance(seed, int) else int(seed.generate_state(1)[0])

@@ -12,9 +12,9 @@ import importlib
 import pkgutil
 from typing import Any
 
+from fupin_sim.config.settings import Horizon, did_you_mean, scaled, validate_settings
 from fupin_sim.errors import ScenarioError
 from fupin_sim.programmes.base import Programme
-from fupin_sim.config.settings import Horizon, did_you_mean, scaled, validate_settings
 
 
 def _discover() -> dict[str, type[Programme]]:

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from fupin_sim.config.settings import Month, Setting
 from fupin_sim.model.households import CAUSE_INDEX, EXITED
 from fupin_sim.model.income import INCOME_SOURCES
-from fupin_sim.config.settings import Month, Setting
 
 if TYPE_CHECKING:
     from fupin_sim.model.simulation import FupinModel

@@ -49,10 +49,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fupin_sim.config.settings import Setting
 from fupin_sim.model.assessment import employed
 from fupin_sim.model.households import POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.config.settings import Setting
 
 if TYPE_CHECKING:
     from fupin_sim.model.simulation import FupinModel
@@ -140,7 +140,9 @@ class Employment(Programme):
         if capacity is None and instrument in CAPACITY_SETTINGS:
             capacity = self.settings[CAPACITY_SETTINGS[instrument]]
         base_prob = model.params.value(f"employment.{instrument}_take_up_prob")
-        return self.enrol(model, eligible, base_prob, cost_cny, capacity=capacity, exclude_enrolled=False, offer=instrument)
+        return self.enrol(
+            model, eligible, base_prob, cost_cny, capacity=capacity, exclude_enrolled=False, offer=instrument
+        )
 
     def apply_due(self, model: FupinModel, rows: np.ndarray) -> None:
         """Training ends: trainees still able to work are placed with ``employment.placement_prob``."""

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from fupin_sim.config.settings import Setting
 from fupin_sim.model.households import EXITED, POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.config.settings import Setting
 
 
 class Health(Programme):
@@ -33,12 +33,21 @@ class Health(Programme):
         **enrolment_settings("cause_matched"),
         "critical_illness_insurance": Setting("bool", True, "Also pay critical-illness and accident insurance"),
         "extra_reimbursement_share": Setting(
-            "number", 0.10, "Extra inpatient reimbursement for covered households (+10 points)", unit="share",
-            minimum=0, maximum=1,
+            "number",
+            0.10,
+            "Extra inpatient reimbursement for covered households (+10 points)",
+            unit="share",
+            minimum=0,
+            maximum=1,
         ),
         "oop_cap_share": Setting(
-            "number", None, "Most a covered household pays of a stay's cost (≤ 10 %); null: no cap", unit="share",
-            minimum=0, maximum=1, nullable=True,
+            "number",
+            None,
+            "Most a covered household pays of a stay's cost (≤ 10 %); null: no cap",
+            unit="share",
+            minimum=0,
+            maximum=1,
+            nullable=True,
         ),
         "free_health_checks": Setting("bool", True, "Free yearly health checks (fewer serious illnesses)"),
     }
@@ -53,7 +62,9 @@ class Health(Programme):
         premium = params.value("health.individual_premium", model.year)
         if self.settings["critical_illness_insurance"]:
             premium += params.value("health.critical_illness_premium")
-        eligible = np.isin(hh.status, (POOR, EXITED)) & (hh.registered_2015 | (hh.entry_year > 0)) & ~self.withdrawn(model)
+        eligible = (
+            np.isin(hh.status, (POOR, EXITED)) & (hh.registered_2015 | (hh.entry_year > 0)) & ~self.withdrawn(model)
+        )
         ordered = self.in_targeting_order(model, np.flatnonzero(eligible))
         cost = premium * hh.size[ordered]
         covered = self.affordable(model, ordered, cost)
@@ -81,7 +92,9 @@ class Health(Programme):
         covered = self.enrolled[rows] & model.households.insured[rows]
         if not covered.any():
             return out_of_pocket_cny
-        reimbursed = model.params.value("health.inpatient_reimbursement_share") + self.settings["extra_reimbursement_share"]
+        reimbursed = (
+            model.params.value("health.inpatient_reimbursement_share") + self.settings["extra_reimbursement_share"]
+        )
         reduced = cost_cny * (1.0 - min(reimbursed, 1.0))
         if self.settings["oop_cap_share"] is not None:
             reduced = np.minimum(reduced, cost_cny * self.settings["oop_cap_share"])

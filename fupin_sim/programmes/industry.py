@@ -59,11 +59,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from fupin_sim.config.settings import Setting
 from fupin_sim.model.assessment import village_incidence
 from fupin_sim.model.households import POOR
-from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.config.settings import Setting
 from fupin_sim.model.villages import in_plan_order
+from fupin_sim.programmes.base import Programme, enrolment_settings
 
 INSTRUMENTS = ("broiler", "specialty", "shares")  # offered in this order; codes are the indices
 NO_INSTRUMENT = -1
@@ -79,7 +79,9 @@ class Industry(Programme):
     MATCHED_CAUSES = ("lack_of_funds", "lack_of_skills", "other")
     SETTINGS = {
         **enrolment_settings("cause_matched"),
-        "broiler": Setting("bool", True, "Offer contract broiler raising (公司+贫困户 代养) to households with enough labour"),
+        "broiler": Setting(
+            "bool", True, "Offer contract broiler raising (公司+贫困户 代养) to households with enough labour"
+        ),
         "broiler_households_per_year": Setting(
             "integer",
             150,
@@ -179,7 +181,9 @@ class Industry(Programme):
             amount_cny = model.params.value("industry.collective_investment_cny_per_village") * model.population_scale
         if amount_cny <= 0:
             return
-        lacking = among & villages.poor_village & ~villages.collective_income & (self.collective_due_month == NOT_INVESTED)
+        lacking = (
+            among & villages.poor_village & ~villages.collective_income & (self.collective_due_month == NOT_INVESTED)
+        )
         candidates = in_plan_order(villages, np.flatnonzero(lacking), village_incidence(model))
         funded = candidates[np.cumsum(np.full(candidates.size, amount_cny)) <= self.budget_left_cny(model)]
         model.ledger.post_village(self.key, model.year, funded, amount_cny)

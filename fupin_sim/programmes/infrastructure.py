@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from fupin_sim.config.settings import Setting
 from fupin_sim.model.assessment import village_incidence
 from fupin_sim.model.households import EXITED, POOR
-from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.config.settings import Setting
 from fupin_sim.model.villages import in_plan_order
+from fupin_sim.programmes.base import Programme, enrolment_settings
 
 VILLAGE_ITEMS = ("road", "clinic", "culture_room", "broadband")  # village haves
 HOUSEHOLD_ITEMS = {"water": "safe_water", "grid": "electricity", "radio_tv": "radio_tv"}  # item → household have

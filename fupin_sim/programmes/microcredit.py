@@ -42,9 +42,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from fupin_sim.config.settings import Month, Setting
 from fupin_sim.model.households import POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.config.settings import Month, Setting
 
 NOT_LENT = -1
 ROUNDING_CNY = 1e-6  # float rounding in sums of money, not a model quantity

@@ -50,9 +50,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fupin_sim.config.settings import Month, Setting
 from fupin_sim.model.households import POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.config.settings import Month, Setting
 
 if TYPE_CHECKING:
     from fupin_sim.model.simulation import FupinModel

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from fupin_sim.config.settings import Setting
 from fupin_sim.model.households import EXITED, POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
-from fupin_sim.config.settings import Setting
 
 
 class SocialAssistance(Programme):
@@ -52,7 +52,7 @@ class SocialAssistance(Programme):
         "merge_with_exit_line_from": Setting(
             "integer",
             None,
-            "Year from which the standard follows the exit line (两线合一, \"two lines merged\"); "
+            'Year from which the standard follows the exit line (两线合一, "two lines merged"); '
             "null keeps the standard above",
             minimum=2014,
             nullable=True,
@@ -62,7 +62,9 @@ class SocialAssistance(Programme):
         ),
         "tekun_support": Setting("bool", False, "Pay 特困供养 to households with no labour and no earnings"),
         "pension_premium": Setting("bool", False, "Pay the rural pension premium of registered poor adults"),
-        "disability_allowance": Setting("bool", False, "Pay disability allowances to disabled members of registered households"),
+        "disability_allowance": Setting(
+            "bool", False, "Pay disability allowances to disabled members of registered households"
+        ),
         "temporary_assistance": Setting(
             "bool", False, "Temporary assistance (临时救助) to exited households hit by illness or disaster this year"
         ),
@@ -156,8 +158,10 @@ class SocialAssistance(Programme):
         hardship = (hh.ytd_medical_oop_cny > 0) | struck
         rows = np.flatnonzero((hh.status == EXITED) & hardship & ~self.withdrawn(model))
         earned = hh.ytd_wage_cny + hh.ytd_farm_cny + hh.ytd_industry_cny + hh.ytd_property_cny
-        net = earned[rows] + hh.ytd_transfer_cny[rows] - (
-            params.value("assessment.medical_deduction_share") * hh.ytd_medical_oop_cny[rows]
+        net = (
+            earned[rows]
+            + hh.ytd_transfer_cny[rows]
+            - (params.value("assessment.medical_deduction_share") * hh.ytd_medical_oop_cny[rows])
         )
         gap = params.value("poverty_line.exit_line", model.year) * hh.size[rows] - net
         cap = params.value("social_assistance.temporary_assistance_cap")

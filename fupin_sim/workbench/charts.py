@@ -55,7 +55,14 @@ CJK_FONT_FAMILIES = (
 LONG_COLUMNS = ["scenario", "year", "outcome", "mean", "p05", "p95"]
 # outcomes that count households, people or money: multiplied up to the full district
 SCALED_OUTCOME_PREFIXES = (
-    "spending_", "budget_", "unspent_", "returns", "new_poor", "exits_", "re_exits_", "registered_",
+    "spending_",
+    "budget_",
+    "unspent_",
+    "returns",
+    "new_poor",
+    "exits_",
+    "re_exits_",
+    "registered_",
 )
 SAVE_FORMATS = {".png": "png", ".svg": "svg"}
 PNG_DPI = 150  # saved files
@@ -463,8 +470,13 @@ def spending_by_programme(data: Any, lang: str = "en", *, population_scale: floa
             for position, (column, key) in enumerate(columns.items()):
                 if column in table:
                     height = table[column].fillna(0.0).to_numpy() / text["money_divisor"]
-                    ax.bar(table.index, height, bottom=bottom, color=colours(position),
-                           label=name("programme_names", key, text["lang"]))
+                    ax.bar(
+                        table.index,
+                        height,
+                        bottom=bottom,
+                        color=colours(position),
+                        label=name("programme_names", key, text["lang"]),
+                    )
                     bottom += height
             ax.set_title(_scenario_title(scenario, text))
             ax.set_xticks(table.index)
@@ -529,8 +541,12 @@ def _progress_chart(long: pd.DataFrame, kind: str, outcome: str, target: str, la
         targets = long[long.outcome == target][["year", "mean"]].drop_duplicates()
         ax.scatter(targets.year, targets["mean"], marker="D", s=60, color="black", zorder=5, label=text["target"])
         for year, value in targets.itertuples(index=False):
-            ax.annotate(f"{value:.0%}" if kind == "exit" else f"{value:.0f}", (year, value),
-                        textcoords="offset points", xytext=(8, -4))
+            ax.annotate(
+                f"{value:.0%}" if kind == "exit" else f"{value:.0f}",
+                (year, value),
+                textcoords="offset points",
+                xytext=(8, -4),
+            )
         if kind == "exit":
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
             ax.set_ylim(0, 1.08)

@@ -30,14 +30,14 @@ import ipywidgets
 import pandas as pd
 from IPython.display import display
 
-from fupin_sim.workbench import charts
-from fupin_sim.workbench.charts import labels, name
+from fupin_sim.config.scenario import SCENARIO_DIR, Scenario, load_scenario
 from fupin_sim.errors import UserError
 from fupin_sim.experiments.replications import ExperimentResult, compare, run_replication
+from fupin_sim.model.results import RunResult
 from fupin_sim.programmes import REGISTRY
 from fupin_sim.programmes.base import TARGETING_ORDERS
-from fupin_sim.model.results import RunResult
-from fupin_sim.config.scenario import SCENARIO_DIR, Scenario, load_scenario
+from fupin_sim.workbench import charts
+from fupin_sim.workbench.charts import labels, name
 
 OUTCOMES_CLASS = "fupin-outcomes"
 TARGET_TABLE_CLASS = "fupin-target-table"
@@ -50,7 +50,12 @@ TARGETS = {  # met outcome → (target outcome, column label template)
     "village_target_met": ("village_target_cum", "village_target_column"),
 }
 PERCENT_OUTCOMES = (
-    "p_exit_2016", "p_exit_2017", "p_villages_2016", "p_villages_2017", "exit_share_2017", "transfer_dependent_share",
+    "p_exit_2016",
+    "p_exit_2017",
+    "p_villages_2016",
+    "p_villages_2017",
+    "exit_share_2017",
+    "transfer_dependent_share",
 )
 
 
@@ -410,7 +415,10 @@ class ComparisonDashboard:
         self.button.disabled = True
         try:
             self.result = comparison_data(
-                list(self.scenarios.value), self.reps.value, self.reference.value, self.population_scale,
+                list(self.scenarios.value),
+                self.reps.value,
+                self.reference.value,
+                self.population_scale,
                 executor=self.executor,
             )
         finally:

@@ -208,7 +208,11 @@ class ParameterSet(Mapping):
     def unknown_path_message(self, path: str) -> str:
         """An error message for an unknown path, with the closest known paths."""
         close = difflib.get_close_matches(path, self._parameters, n=3, cutoff=0.6)
-        hint = f"; did you mean {' or '.join(close)}?" if close else "; see fupin_sim/config/parameters/*.yaml and data/daan.yaml"
+        hint = (
+            f"; did you mean {' or '.join(close)}?"
+            if close
+            else "; see fupin_sim/config/parameters/*.yaml and data/daan.yaml"
+        )
         return f"unknown parameter '{path}'{hint}"
 
     def value(self, path: str, year: int | None = None) -> float:
