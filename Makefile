@@ -15,7 +15,7 @@ OUT ?= results
 DASHBOARD_PORT ?= 8866
 LAB_PORT ?= 8888
 
-.PHONY: run test bench bench-sweep setup clean dashboard lab browser-deps
+.PHONY: run test lint format bench bench-sweep setup clean dashboard lab browser-deps
 
 setup: $(STAMP)
 
@@ -32,8 +32,21 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/fupin run $(SCENARIOS) --out $(OUT)
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps lint
 	$(BIN)/python -m pytest
+
+# The same checks as .pre-commit-config.yaml: ruff's rules (pyproject.toml), ruff's formatting, and
+# notebooks committed without outputs. `make format` applies the fixes ruff can make by itself.
+LINTED := fupin_sim tests benchmarks notebooks
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/nbstripout --keep-id --verify notebooks/*.ipynb
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
 
 # Debian's Chromium (/usr/bin/chromium, driven by Playwright; no browser is ever downloaded by
 # `playwright install`) and a CJK font. Installs only what is missing, with apt-get, as root

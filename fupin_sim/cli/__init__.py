@@ -1,14 +1,22 @@
-"""Command line: ``fupin run``, ``fupin validate``, ``fupin params``, ``fupin compare``, ``fupin sweep``.
+"""Command line: ``fupin run``, ``fupin validate``, ``fupin params``, ``fupin compare``, ``fupin sweep``,
+and the command groups of this package's other modules.
 
 User errors (a bad scenario, a missing file) print one clear message and exit
 with status 2, without a traceback.
+
+A module ``fupin_sim/cli/NAME.py`` that defines ``register(commands)`` adds its own sub-commands
+(``commands`` is the ``argparse`` sub-parser collection): the parser finds it, so a new command
+group is one new module. Such a module imports its heavy dependencies inside its handlers, so that
+``fupin run`` starts fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
+import pkgutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,9 +25,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from fupin_sim import __version__
+from fupin_sim.cli.arguments import add_experiment_arguments, non_negative_int, positive_int
 from fupin_sim.config.scenario import default_parameters, load_scenario
 from fupin_sim.errors import UserError
-from fupin_sim.experiments.executors import EXECUTORS
 from fupin_sim.model.results import side_by_side
 from fupin_sim.model.simulation import FupinModel
 
@@ -60,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="scenario",
         help="scenario name in scenarios/ (e.g. baseline) or a path to a YAML file",
     )
-    run.add_argument("--seed", type=_non_negative_int, help="override the scenarios' seed")
+    run.add_argument("--seed", type=non_negative_int, help="override the scenarios' seed")
     run.add_argument(
         "--out",
         type=Path,
@@ -86,49 +94,24 @@ def _parser() -> argparse.ArgumentParser:
         help="replicate scenarios with common random numbers and compare them (intervals, target probabilities)",
     )
     compare.add_argument("scenarios", nargs="+", help="scenario names or paths")
-    compare.add_argument("--reps", type=_positive_int, default=10, help="replications per scenario (default: 10)")
+    compare.add_argument("--reps", type=positive_int, default=10, help="replications per scenario (default: 10)")
     compare.add_argument("--reference", help="scenario that differences are taken against (default: the first)")
-    compare.add_argument("--seed", type=_non_negative_int, help="base seed (default: the reference scenario's)")
-    _add_experiment_arguments(compare, out_help="keep the runs here (Parquet + manifests) and resume from them")
+    compare.add_argument("--seed", type=non_negative_int, help="base seed (default: the reference scenario's)")
+    add_experiment_arguments(compare, out_help="keep the runs here (Parquet + manifests) and resume from them")
     compare.set_defaults(handler=_compare)
 
     sweep = commands.add_parser("sweep", help="run a sweep file: parameters over a grid or a Latin hypercube")
     sweep.add_argument("sweep_file", type=Path, help="sweep YAML (see sweeps/)")
-    sweep.add_argument("--reps", type=_positive_int, help="replications per point (default: the sweep file's)")
-    _add_experiment_arguments(sweep, out_help="result store to write and resume from (default: results/sweeps/<sweep>)")
+    sweep.add_argument("--reps", type=positive_int, help="replications per point (default: the sweep file's)")
+    add_experiment_arguments(sweep, out_help="result store to write and resume from (default: results/sweeps/<sweep>)")
     sweep.set_defaults(handler=_sweep)
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("_"):
+            continue
+        commands_module = importlib.import_module(f"{__name__}.{module.name}")
+        if hasattr(commands_module, "register"):
+            commands_module.register(commands)
     return parser
-
-
-def _add_experiment_arguments(command: argparse.ArgumentParser, out_help: str) -> None:
-    """The options ``compare`` and ``sweep`` share: execution, output folder, format."""
-    command.add_argument("--executor", choices=EXECUTORS, help="where replications run (default: processes)")
-    command.add_argument("--workers", type=_positive_int, help="worker processes (default: one per core)")
-    command.add_argument("--scheduler", help="address of a running Dask scheduler (implies --executor dask)")
-    command.add_argument("--out", type=Path, help=out_help)
-    command.add_argument(
-        "--format", choices=("table", "csv", "json"), default="table", help="what to print (default: table)"
-    )
-    command.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-def _whole_number_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least ``minimum``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected at least {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-_positive_int = _whole_number_at_least(1)
-_non_negative_int = _whole_number_at_least(0)
 
 
 def _run(args: argparse.Namespace) -> int:
