@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from fupin_sim.config import yamlfile
 from fupin_sim.config.parameters import ParameterError, ParameterSet
 from fupin_sim.config.settings import Horizon, Month, Setting, did_you_mean, validate_settings
 from fupin_sim.errors import ScenarioError, UserError
@@ -194,7 +195,7 @@ def scenario_from_dict(raw: Mapping[str, Any], file: str = "<dict>") -> Scenario
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise ScenarioError(
             str(path), "(file)", f"not valid YAML: {err}".replace("\n", " "), "fix the YAML syntax"

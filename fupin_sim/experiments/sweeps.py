@@ -43,6 +43,7 @@ import pandas as pd
 import yaml
 from scipy.stats import qmc
 
+from fupin_sim.config import yamlfile
 from fupin_sim.config.scenario import Scenario, default_parameters, load_scenario
 from fupin_sim.config.settings import did_you_mean
 from fupin_sim.errors import ScenarioError, UserError
@@ -182,7 +183,7 @@ def load_sweep(path: str | Path) -> Sweep:
     path = Path(path)
     file = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(f"sweep file {file} not found") from None
     except yaml.YAMLError as err:

@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from fupin_sim.config import yamlfile
 from fupin_sim.errors import UserError
 
 PARAMETER_DIR = Path(__file__).resolve().parent
@@ -139,7 +140,7 @@ def _parse_parameter(path: str, spec: Any, file: Path) -> Parameter:
 def _load_file(domain: str, file: Path) -> dict[str, Parameter]:
     try:
         with file.open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle) or {}
+            raw = yamlfile.safe_load(handle) or {}
     except yaml.YAMLError as err:
         raise ParameterError(f"{file}: not valid YAML: {err}".replace("\n", " ")) from None
     return {f"{domain}.{name}": _parse_parameter(f"{domain}.{name}", spec, file) for name, spec in raw.items()}
