@@ -12,6 +12,12 @@ result as it finishes, so an experiment gives identical tables whichever runs it
 An executor is a context manager. After Ctrl-C the caller asks it to
 :meth:`~Executor.drain`: the batches not yet started are cancelled, and the
 process pool yields the running ones as they finish (Dask cancels them too).
+
+Worker processes end with the process that started them: if it is killed (out of
+memory, a closed terminal, a restarted notebook kernel), each worker exits at once
+and the fork server, left without clients, exits after them. Workers write
+nothing: this process writes each result to the store, its manifest last, so a
+run is complete in the store or absent whenever the kill comes.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from fupin_sim.errors import UserError
 
 EXECUTORS = ("serial", "processes", "dask")
 _LOST_WORKER = "the runs that finished are kept; run the same command again to resume"
+PARENT_GONE_EXIT_STATUS = 70  # a worker whose parent died (EX_SOFTWARE; nobody is left to read it)
 
 
 class Executor(Protocol):
@@ -101,7 +108,7 @@ class ProcessExecutor:
         self._delivered: set[Future] = set()
 
     def __enter__(self) -> Self:
-        self._pool = ProcessPoolExecutor(self.slots, mp_context=_worker_context(), initializer=_ignore_interrupts)
+        self._pool = ProcessPoolExecutor(self.slots, mp_context=_worker_context(), initializer=_start_worker)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -252,8 +259,30 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
             del os.environ[name]
 
 
-def _ignore_interrupts() -> None:
+def _start_worker() -> None:
+    """Set up a pool worker: Ctrl-C is the parent's to handle, and the worker dies with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent()
+
+
+def exit_with_parent() -> None:
+    """End this multiprocessing child as soon as the process that started it is gone, however it ended.
+
+    A pool worker waits for its next batch on a pipe that it holds both ends of, so a parent
+    killed with SIGKILL would leave it waiting forever (and the fork server with it, which stays
+    while any of its children lives). A daemon thread waits instead on the parent's sentinel,
+    a pipe only the parent writes to, which reads as closed once the parent has exited, and then
+    ends the process at once. A no-op outside a multiprocessing child.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # returns when the parent has exited
+        os._exit(PARENT_GONE_EXIT_STATUS)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 @contextlib.contextmanager

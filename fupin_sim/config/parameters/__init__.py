@@ -15,7 +15,10 @@ A parameter is addressed by its dotted path ``<domain>.<name>`` and carries:
 
 Scenario files override parameters by dotted path; :meth:`ParameterSet.with_overrides`
 validates each override (unknown path with a "did you mean", wrong type, money
-below zero, shares and probabilities outside [0, 1]).
+below zero, shares and probabilities outside [0, 1]). A value outside the documented
+``range`` is allowed — exploring beyond an estimate's range is a legitimate question —
+but :meth:`Parameter.range_problems` names it, so that a scenario file that sets one
+is loaded with a :class:`ParameterRangeWarning` (``fupin validate --strict`` refuses it).
 """
 
 from __future__ import annotations
@@ -51,6 +54,10 @@ class ParameterError(UserError, ValueError):
     def __init__(self, message: str, path: str | None = None):
         super().__init__(message)
         self.path = path
+
+
+class ParameterRangeWarning(UserWarning):
+    """A scenario sets a parameter outside its documented range (the run goes ahead)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,26 @@ class Parameter:
             raise ParameterError(f"{self.path} has no value for {year} (first value is for {first})")
         return self.values[max(eligible)]
 
+    def range_problems(self) -> list[str]:
+        """Each value outside the documented range, naming the range and its source (empty when inside).
+
+        An undated range applies to every value; a range by year to the value in force in that year.
+        """
+        if self.range is None:
+            return []
+        if isinstance(self.range, Mapping):
+            checks = [(f"[{year}]", self.at(year), self.range[year]) for year in sorted(self.range)]
+        elif self.is_dated:
+            checks = [(f"[{year}]", value, self.range) for year, value in sorted(self.values.items())]
+        else:
+            checks = [("", self.values[0], self.range)]
+        return [
+            f"{self.path}{where}: {value:g} {self.unit} is outside its documented range [{low:g}, {high:g}] "
+            f"({self.confidence}; source: {self.source})"
+            for where, value, (low, high) in checks
+            if not low <= value <= high
+        ]
+
     @property
     def is_money(self) -> bool:
         """Whether the unit is an amount of money (so it must not be negative)."""
@@ -141,6 +168,10 @@ def _load_file(domain: str, file: Path) -> dict[str, Parameter]:
     try:
         with file.open(encoding="utf-8") as handle:
             raw = yamlfile.safe_load(handle) or {}
+    except yamlfile.DuplicateKeyError as err:
+        raise ParameterError(
+            f"{file}: {domain}.{err.key}: given twice, {err.where}; {yamlfile.DUPLICATE_FIX}"
+        ) from None
     except yaml.YAMLError as err:
         raise ParameterError(f"{file}: not valid YAML: {err}".replace("\n", " ")) from None
     return {f"{domain}.{name}": _parse_parameter(f"{domain}.{name}", spec, file) for name, spec in raw.items()}
