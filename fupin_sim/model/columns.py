@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 
 class ColumnStore:
@@ -79,3 +80,22 @@ def add_row_properties(agent_class: type, store_name: str, schema: dict[str, tup
 
     for name, (_dtype, doc) in schema.items():
         setattr(agent_class, name, make(name, doc))
+
+
+@njit(cache=True)
+def group_sum(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum ``values`` (numbers or booleans) by ``group`` index, as float64.
+
+    The same as ``np.bincount(group, weights=values, minlength=n_groups)`` (one pass,
+    in row order, so the float sums are bit-identical) without converting boolean
+    values to float first.
+
+    Args:
+        group: group index of each row (persons' household, households' village).
+        values: per-row quantity.
+        n_groups: number of groups.
+    """
+    total = np.zeros(n_groups)
+    for row in range(group.size):
+        total[group[row]] += values[row]
+    return total

@@ -12,8 +12,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 import pandas as pd
+from numba import njit
 
-from fupin_sim.model.columns import ColumnStore, add_row_properties
+from fupin_sim.model.columns import ColumnStore, add_row_properties, group_sum
 
 NON_POOR, POOR, EXITED = 0, 1, 2
 STATUS_NAMES = ("non_poor", "registered_poor", "exited")
@@ -105,6 +106,10 @@ class HouseholdColumns(ColumnStore):
         """The 'have' of compulsory education: no school-age member out of school."""
         return self.dropouts == 0
 
+    def ever_registered(self) -> np.ndarray:
+        """Households on the registry now or before: registered poor or exited."""
+        return self.status != NON_POOR
+
     def six_haves(self) -> np.ndarray:
         """Households meeting all six 'haves' (六有) of the exit standard."""
         return self.safe_housing & self.school & self.insured & self.safe_water & self.electricity & self.radio_tv
@@ -148,8 +153,8 @@ class PersonColumns(ColumnStore):
         return (self.age >= low) & (self.age <= high) & ~self.enrolled
 
     def per_household(self, values: np.ndarray, n_households: int) -> np.ndarray:
-        """Sum a per-person quantity by household."""
-        return np.bincount(self.household, weights=values, minlength=n_households)
+        """Sum a per-person quantity (numbers or booleans) by household, as float64."""
+        return group_sum(self.household, values, n_households)
 
 
 def make_chronic(households: HouseholdColumns, persons: PersonColumns, rows: np.ndarray) -> None:
@@ -165,12 +170,38 @@ def make_chronic(households: HouseholdColumns, persons: PersonColumns, rows: np.
 
 def refresh_household_aggregates(households: HouseholdColumns, persons: PersonColumns) -> None:
     """Recompute the household columns derived from members (labour, elderly, chronic, dropouts)."""
-    n = len(households)
-    households.labour_units[:] = persons.per_household(persons.labour_units(), n)
+    _aggregate_members(
+        persons.household,
+        persons.age,
+        persons.chronic,
+        persons.disabled,
+        persons.enrolled,
+        households.labour_units,
+        households.elderly,
+        households.chronic_members,
+        households.dropouts,
+    )
     np.minimum(households.migrant_units, households.labour_units, out=households.migrant_units)
-    households.elderly[:] = persons.per_household((persons.age >= 60).astype(float), n)
-    households.chronic_members[:] = persons.per_household(persons.chronic.astype(float), n)
-    households.dropouts[:] = persons.per_household(persons.dropouts().astype(float), n)
+
+
+@njit(cache=True)
+def _aggregate_members(household, age, chronic, disabled, enrolled, labour_units, elderly, chronic_members, dropouts):
+    """Kernel of :func:`refresh_household_aggregates`: one pass over the persons fills the
+    household columns in place, with the rules of :meth:`PersonColumns.labour_units`
+    (full 1, partial 0.5 when chronic or over ``FULL_LABOUR_MAX_AGE``), elderly aged 60
+    or more and :meth:`PersonColumns.dropouts`."""
+    labour_units[:] = 0.0
+    elderly[:] = 0
+    chronic_members[:] = 0
+    dropouts[:] = 0
+    for person in range(household.size):  # ``&`` rather than ``and``: no branches, 2x faster
+        row, years, at_school = household[person], age[person], enrolled[person]
+        working = (years >= WORKING_AGE[0]) & (years <= WORKING_AGE[1]) & (not disabled[person]) & (not at_school)
+        partial = chronic[person] | (years > FULL_LABOUR_MAX_AGE)
+        labour_units[row] += working * (1.0 - 0.5 * partial)  # 0, 0.5 or 1 exactly
+        elderly[row] += years >= 60
+        chronic_members[row] += chronic[person]
+        dropouts[row] += (years >= COMPULSORY_SCHOOL_AGES[0]) & (years <= COMPULSORY_SCHOOL_AGES[1]) & (not at_school)
 
 
 class Household(mesa.Agent):

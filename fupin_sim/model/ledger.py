@@ -45,13 +45,17 @@ class Ledger:
     @staticmethod
     def _add(account: np.ndarray, rows: np.ndarray, amounts_cny: np.ndarray | float, programme: str, year: int) -> None:
         rows = np.flatnonzero(rows) if rows.dtype == bool else rows
-        amounts = np.broadcast_to(np.asarray(amounts_cny, dtype=float), rows.shape)
-        if amounts.size and amounts.min() < 0:
+        amounts = np.asarray(amounts_cny, dtype=float)  # a scalar amount goes to every row
+        if rows.size and amounts.size and amounts.min() < 0:
             raise ValueError(f"{programme}: negative payment posted for {year}")
         np.add.at(account, rows, amounts)
 
     def spent(self, programme: str, year: int | None = None) -> float:
         """Total posted by ``programme`` in ``year`` (all years if ``None``)."""
+        if year is not None:  # one account each: sum it where it exists, no zero-filled copies
+            household = self._households.get((programme, year))
+            village = self._villages.get((programme, year))
+            return float((0.0 if household is None else household.sum()) + (0.0 if village is None else village.sum()))
         return float(self.by_household(programme, year).sum() + self.by_village(programme, year).sum())
 
     def by_household(self, programme: str, year: int | None = None) -> np.ndarray:
@@ -73,23 +77,24 @@ class Ledger:
     def to_frame(self, village: np.ndarray) -> pd.DataFrame:
         """Tidy table: programme, year, village, spending_cny, households paid."""
         keys = sorted(set(self._households) | set(self._villages))
-        frames = []
-        for programme, year in keys:
-            household_amounts = self._households.get((programme, year), np.zeros(self.n_households))
-            paid = household_amounts > 0
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "programme": programme,
-                        "year": year,
-                        "village": np.arange(self.n_villages),
-                        "spending_cny": np.bincount(village, weights=household_amounts, minlength=self.n_villages)
-                        + self._villages.get((programme, year), np.zeros(self.n_villages)),
-                        "households_paid": np.bincount(village[paid], minlength=self.n_villages),
-                    }
-                )
-            )
-        if not frames:
+        if not keys:
             return pd.DataFrame(columns=LEDGER_COLUMNS)
-        table = pd.concat(frames, ignore_index=True)
+        no_households, no_villages = np.zeros(self.n_households), np.zeros(self.n_villages)
+        spending, paid = [], []
+        for key in keys:
+            household_amounts = self._households.get(key, no_households)
+            spending.append(
+                np.bincount(village, weights=household_amounts, minlength=self.n_villages)
+                + self._villages.get(key, no_villages)
+            )
+            paid.append(np.bincount(village[household_amounts > 0], minlength=self.n_villages))
+        table = pd.DataFrame(
+            {
+                "programme": np.repeat([programme for programme, _ in keys], self.n_villages),
+                "year": np.repeat(np.array([year for _, year in keys], dtype=np.int64), self.n_villages),
+                "village": np.tile(np.arange(self.n_villages), len(keys)),
+                "spending_cny": np.concatenate(spending),
+                "households_paid": np.concatenate(paid),
+            }
+        )
         return table[table.spending_cny > 0].reset_index(drop=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from fupin_sim.model.households import COMPULSORY_SCHOOL_AGES, POOR, make_chronic, refresh_household_aggregates
 
@@ -34,9 +35,9 @@ def illness(model: FupinModel) -> None:
     """Monthly hospitalisations: cost, out-of-pocket spending, and serious illness turning chronic."""
     hh, p = model.households, model.params
     rng = model.streams["illness"]
-    base, extra = p.value("health.hospitalisation_rate"), p.value("health.chronic_extra_hospitalisation_rate")
-    stays_per_year = hh.size * base + hh.chronic_members * extra
-    hit = np.flatnonzero(rng.random(len(hh)) < -np.expm1(-stays_per_year / 12))
+    hit = _rows_below(
+        rng.random(len(hh)), _monthly_stay_prob(p, hh.size.max(), hh.chronic_members.max()), hh.size, hh.chronic_members
+    )
     model.tally("hospitalisations", hit)
     if hit.size == 0:
         return
@@ -62,14 +63,60 @@ def illness(model: FupinModel) -> None:
         make_chronic(hh, model.persons, member)
 
 
+def _monthly_stay_prob(params, max_size: int, max_chronic: int) -> np.ndarray:
+    """Probability of at least one hospital stay in a month, by household size and chronic members.
+
+    Stays arrive at ``health.hospitalisation_rate`` a person-year plus
+    ``health.chronic_extra_hospitalisation_rate`` a chronic member-year (Poisson);
+    the table holds ``1 - exp(-rate / 12)`` for every (size, chronic members) pair up
+    to the maxima, so the monthly step looks the probability up instead of taking an
+    exponential per household.
+    """
+    size, chronic = np.meshgrid(np.arange(max_size + 1), np.arange(max_chronic + 1), indexing="ij")
+    base, extra = params.value("health.hospitalisation_rate"), params.value("health.chronic_extra_hospitalisation_rate")
+    stays_per_year = size.astype(float) * base + chronic.astype(float) * extra
+    return -np.expm1(-stays_per_year / 12)
+
+
+@njit(cache=True)
+def _rows_below(draw, prob_table, size, chronic_members):
+    """Kernel of :func:`illness`: the rows whose draw is below ``prob_table[size, chronic_members]``."""
+    hit = np.empty(draw.size, dtype=np.int64)
+    count = 0
+    for row in range(draw.size):
+        if draw[row] < prob_table[size[row], chronic_members[row]]:
+            hit[count] = row
+            count += 1
+    return hit[:count]
+
+
 def job_loss(model: FupinModel) -> None:
     """Monthly job losses among households with wage income; a lost job lasts a few months."""
     hh, p = model.households, model.params
-    np.maximum(hh.job_loss_months_left - 1, 0, out=hh.job_loss_months_left)
     draw = model.streams["job_loss"].random(len(hh))
-    loses = (draw < p.value("income.job_loss_prob")) & (hh.labour_units > 0) & (hh.job_loss_months_left == 0)
-    hh.job_loss_months_left[loses] = int(p.value("income.job_loss_months"))
-    model.tally("job_loss", np.flatnonzero(loses))
+    loses = _lose_jobs(
+        draw,
+        p.value("income.job_loss_prob"),
+        int(p.value("income.job_loss_months")),
+        hh.labour_units,
+        hh.job_loss_months_left,
+    )
+    model.tally("job_loss", loses)
+
+
+@njit(cache=True)
+def _lose_jobs(draw, prob, months, labour_units, months_left):
+    """Kernel of :func:`job_loss`: count down lost jobs, then a household with labour and no
+    lost job loses one (for ``months``) when its draw is below ``prob``; returns those rows."""
+    lost = np.empty(draw.size, dtype=np.int64)
+    count = 0
+    for row in range(draw.size):
+        months_left[row] = max(months_left[row] - 1, 0)
+        if draw[row] < prob and labour_units[row] > 0 and months_left[row] == 0:
+            months_left[row] = months
+            lost[count] = row
+            count += 1
+    return lost[:count]
 
 
 def schedule_disasters(model: FupinModel) -> None:
@@ -105,20 +152,53 @@ def yearly_person_events(model: FupinModel) -> None:
     persons, hh, p = model.persons, model.households, model.params
     rng = model.streams["persons"]
     n = len(persons)
-    persons.age += 1
-    adult = persons.age >= 18
-    persons.chronic |= adult & (rng.random(n) < p.value("health.chronic_incidence"))
-    persons.disabled |= rng.random(n) < p.value("health.disability_incidence")
-
-    low, high = COMPULSORY_SCHOOL_AGES
-    persons.enrolled[persons.age == low] = True  # school entry
-    persons.enrolled[persons.age >= 18] = False  # leaving school
-    in_compulsory = (persons.age >= low) & (persons.age <= high) & persons.enrolled
-    poor_household = hh.status[persons.household] == POOR
-    dropout_prob = p.value("education.dropout_prob")
-    if model.school_support is not None:
-        dropout_prob = dropout_prob * model.school_support.dropout_factor(model)[persons.household]
-    drops_out = in_compulsory & poor_household & (rng.random(n) < dropout_prob)
-    persons.enrolled[drops_out] = False
+    chronic_draw, disability_draw, dropout_draw = rng.random(n), rng.random(n), rng.random(n)
+    dropout_factor = np.ones(len(hh)) if model.school_support is None else model.school_support.dropout_factor(model)
+    drops_out = _age_persons(
+        persons.age,
+        persons.chronic,
+        persons.disabled,
+        persons.enrolled,
+        persons.household,
+        hh.status,
+        chronic_draw < p.value("health.chronic_incidence"),
+        disability_draw < p.value("health.disability_incidence"),
+        dropout_draw,
+        p.value("education.dropout_prob"),
+        dropout_factor,
+    )
     model.tally("dropouts", np.unique(persons.household[drops_out]))
     refresh_household_aggregates(hh, persons)
+
+
+@njit(cache=True)
+def _age_persons(
+    age, chronic, disabled, enrolled, household, status, falls_ill, becomes_disabled, dropout_draw, dropout_prob, factor
+):
+    """Kernel of :func:`yearly_person_events`, one pass over the persons.
+
+    Everyone ages a year; an adult who ``falls_ill`` becomes chronic, and one who
+    ``becomes_disabled`` disabled; children enter school at the first compulsory
+    age and everyone leaves at 18; a compulsory-age pupil of a registered poor
+    household drops out when its draw is below ``dropout_prob`` times its
+    household's ``factor`` (school support). Returns who dropped out.
+    """
+    drops_out = np.zeros(age.size, dtype=np.bool_)
+    low, high = COMPULSORY_SCHOOL_AGES
+    for person in range(age.size):
+        age[person] += 1
+        years = age[person]
+        if years >= 18 and falls_ill[person]:
+            chronic[person] = True
+        if becomes_disabled[person]:
+            disabled[person] = True
+        if years == low:
+            enrolled[person] = True
+        if years >= 18:
+            enrolled[person] = False
+        row = household[person]
+        if low <= years <= high and enrolled[person] and status[row] == POOR:
+            if dropout_draw[person] < dropout_prob * factor[row]:
+                enrolled[person] = False
+                drops_out[person] = True
+    return drops_out

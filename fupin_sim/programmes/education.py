@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from fupin_sim.config.settings import Setting
-from fupin_sim.model.households import COMPULSORY_SCHOOL_AGES, EXITED, POOR, refresh_household_aggregates
+from fupin_sim.model.households import COMPULSORY_SCHOOL_AGES, refresh_household_aggregates
 from fupin_sim.programmes.base import Programme, enrolment_settings
 
 SCHOOL_AGES = (6, 17)
@@ -54,12 +54,9 @@ class Education(Programme):
         """
         hh, persons = model.households, model.persons
         school_age = (persons.age >= SCHOOL_AGES[0]) & (persons.age <= SCHOOL_AGES[1])
-        with_children = persons.per_household(school_age.astype(float), len(hh)) > 0
+        with_children = persons.per_household(school_age, len(hh)) > 0
         eligible = (
-            np.isin(hh.status, (POOR, EXITED))
-            & (hh.registered_2015 | (hh.entry_year > 0))
-            & with_children
-            & ~self.withdrawn(model)
+            hh.ever_registered() & (hh.registered_2015 | (hh.entry_year > 0)) & with_children & ~self.withdrawn(model)
         )
         low, high = COMPULSORY_SCHOOL_AGES
         compulsory_age = (persons.age >= low) & (persons.age <= high)
@@ -87,7 +84,6 @@ class Education(Programme):
         if self.settings["yulu_plan"]:
             per_senior += params.value("education.yulu_subsidy") * params.value("education.vocational_share")
         return (
-            persons.per_household(compulsory_pupils.astype(float), n)
-            * params.value("education.compulsory_living_subsidy")
-            + persons.per_household(senior.astype(float), n) * per_senior
+            persons.per_household(compulsory_pupils, n) * params.value("education.compulsory_living_subsidy")
+            + persons.per_household(senior, n) * per_senior
         )

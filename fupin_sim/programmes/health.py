@@ -19,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 
 from fupin_sim.config.settings import Setting
-from fupin_sim.model.households import EXITED, POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
 
 
@@ -62,9 +61,7 @@ class Health(Programme):
         premium = params.value("health.individual_premium", model.year)
         if self.settings["critical_illness_insurance"]:
             premium += params.value("health.critical_illness_premium")
-        eligible = (
-            np.isin(hh.status, (POOR, EXITED)) & (hh.registered_2015 | (hh.entry_year > 0)) & ~self.withdrawn(model)
-        )
+        eligible = hh.ever_registered() & (hh.registered_2015 | (hh.entry_year > 0)) & ~self.withdrawn(model)
         ordered = self.in_targeting_order(model, np.flatnonzero(eligible))
         cost = premium * hh.size[ordered]
         covered = self.affordable(model, ordered, cost)

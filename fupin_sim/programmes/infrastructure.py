@@ -21,7 +21,6 @@ import numpy as np
 
 from fupin_sim.config.settings import Setting
 from fupin_sim.model.assessment import village_incidence
-from fupin_sim.model.households import EXITED, POOR
 from fupin_sim.model.villages import in_plan_order
 from fupin_sim.programmes.base import Programme, enrolment_settings
 
@@ -82,7 +81,7 @@ class Infrastructure(Programme):
     def _start_household_item(self, model, item: str) -> None:
         hh, params = model.households, model.params
         have = getattr(hh, HOUSEHOLD_ITEMS[item])
-        todo = np.isin(hh.status, (POOR, EXITED)) & ~have & ~self.household_started[item]
+        todo = hh.ever_registered() & ~have & ~self.household_started[item]
         ordered = self.in_targeting_order(model, np.flatnonzero(todo))
         cost = params.value(f"infrastructure.{item}_cost_per_household")
         started = self.affordable(model, ordered, cost)
