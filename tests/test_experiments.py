@@ -68,7 +68,11 @@ def test_scenarios_that_differ_only_by_a_zero_budget_or_an_unchanged_parameter_g
     without = scaled("without", programmes={})
     zero_budget = scaled("zero_budget", programmes={"social_assistance": {"budget_cny": dict.fromkeys(YEARS, 0)}})
     current = without.params.value("health.inpatient_reimbursement_share")
-    same_value = scaled("same_value", programmes={}, parameters={"health.inpatient_reimbursement_share": current})
+    same_value = scaled(
+        "same_value",
+        programmes={},
+        parameters={**without.to_dict()["parameters"], "health.inpatient_reimbursement_share": current},
+    )
 
     result = compare([without, zero_budget, same_value], reps=3, executor="serial")
 

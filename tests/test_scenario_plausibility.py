@@ -29,17 +29,36 @@ def test_baseline_misses_the_2016_and_2017_targets_by_a_wide_margin():
     assert base.loc[2017, "villages_delisted_cum"] == 0
 
 
-def test_the_decision_meets_the_2016_exit_target_and_comes_close_in_2017():
-    """What the model reaches, not the district's record: see the README, "What the model says today"."""
-    decision, base = yearly("decision_2016"), yearly("baseline")
+def test_the_decision_meets_the_2016_exit_target():
+    decision = yearly("decision_2016")
     assert decision.loc[2016, "exit_target_met"] and decision.loc[2016, "exit_shortfall_people"] == 0
-    assert decision.loc[2017, "exit_share_cum"] >= 0.85
-    assert decision.loc[2017, "villages_delisted_cum"] >= 18
     assert decision.loc[2016, "villages_delisted_cum"] >= 3
+
+
+# What the calibrated model finds for 2017 (docs/calibration.md, "Results of the calibration"; full
+# district, 20 replications): the decision does not take everyone out in 2017. These are the model's own
+# figures with a tolerance, not the decision's target (issue 11 restated the check).
+# Means of the 20 replications; the tolerances cover one seed on a quarter of the district.
+EXPECTED_2017 = {
+    "exit_share_cum": (0.913, 0.03),
+    "villages_delisted_cum": (23.85, 4),
+    "shortfall_share": (0.087, 0.03),  # people short of the 100 % target, over the registered people
+    "paper_exit_share": (0.087, 0.03),  # equal to it when the target is everyone out
+}
+
+
+def test_the_decision_in_2017_is_what_the_calibrated_model_finds():
+    decision, base = yearly("decision_2016"), yearly("baseline")
+    row = decision.loc[2017]
+    found = {
+        "exit_share_cum": row.exit_share_cum,
+        "villages_delisted_cum": row.villages_delisted_cum,
+        "shortfall_share": row.exit_shortfall_people / row.registered_2015_people,
+        "paper_exit_share": row.paper_exit_share,
+    }
+    for key, (expected, tolerance) in EXPECTED_2017.items():
+        assert found[key] == pytest.approx(expected, abs=tolerance), key
     assert decision.loc[2017, "exit_share_cum"] > 3 * base.loc[2017, "exit_share_cum"]
-    # Declaring 2017 met would put a measured share of paper exits in the record, far
-    # fewer than the baseline would need, and the money gap left is a fraction of it.
-    assert 0 < decision.loc[2017, "paper_exit_share"] < 0.15 < 0.5 < base.loc[2017, "paper_exit_share"]
     assert decision.loc[2017, "poverty_gap_cny"] < base.loc[2017, "poverty_gap_cny"] / 4
 
 
@@ -68,6 +87,21 @@ def test_withdrawing_support_from_exited_households_brings_many_more_returns():
     decision, withdrawal = yearly("decision_2016"), yearly("withdrawal_2018")
     pd.testing.assert_series_equal(decision.loc[2016:2017, "returns"], withdrawal.loc[2016:2017, "returns"])
     assert withdrawal.loc[2018:2020, "returns"].sum() > 2 * decision.loc[2018:2020, "returns"].sum()
+
+
+def test_returns_after_withdrawal_do_not_saw_tooth():
+    """Re-registered households keep 低保, so the withdrawal does not send the same households in and out
+    every other year (it did when 低保 was withdrawn too: docs/calibration.md)."""
+    returns = yearly("withdrawal_2018").loc[2018:2020, "returns"]
+    assert returns[2019] > 0.7 * min(returns[2018], returns[2020])
+
+
+def test_with_support_few_exited_households_return():
+    """Issue 11's band for returns 2017-2020 among exited households is 0.6-2.5 %; a quarter of the
+    district with one seed is noisier than the 20 full-district replications of docs/calibration.md."""
+    decision = yearly("decision_2016")
+    exited = decision.loc[2016:2019, "exits_households"].sum()
+    assert 0.003 < decision.loc[2017:2020, "returns"].sum() / exited < 0.04
 
 
 def test_a_stronger_health_programme_means_fewer_returns_for_illness_at_equal_other_spending():

@@ -170,3 +170,17 @@ def test_temporary_assistance_lifts_exited_households_hit_by_illness_up_to_the_c
     assert paid[no_shock] == 0.0
     assert hh.status[small_gap] == 2  # on the line: kept out of poverty
     assert hh.status[big_gap] == 1 and hh.status[no_shock] == 1  # returned
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_exited_households_keep_disability_allowances_only_under_keep_after_exit(keep):
+    model = model_for({"disability_allowance": True, "keep_after_exit": keep})
+    hh, persons = model.households, model.persons
+    for _ in range(13):  # 2016, then January 2017's review
+        model.step()
+    disabled = persons.per_household(persons.disabled.astype(float), len(hh)) > 0
+    allowance = model.programme("social_assistance").streams["disability_allowance"].rate_cny_per_year
+    exited, poor = disabled & (hh.status == 2), disabled & (hh.status == 1)
+    assert exited.sum() > 10 and poor.sum() > 10
+    assert (allowance[poor] > 0).all()
+    assert (allowance[exited] > 0).all() == keep and (allowance[exited] > 0).any() == keep

@@ -1,198 +1,404 @@
-"""The model next to every published figure it can be compared with.
+"""The model next to every published figure it can be compared with, and fitting it to them.
 
-Each check names a figure of ``data/daan.yaml`` (value, year, source,
-confidence), the scenario whose run gives the model's counterpart, and how that
-counterpart is computed from the run. :func:`calibration_table` runs what it
-needs and returns one row per check: published value, model value, difference,
-and a note on how comparable the two are. ``notebooks/05_calibration.ipynb``
-shows it.
+A *figure* is a published value of ``data/daan.yaml`` (``district.<figure>``: value,
+year, source, confidence); its model counterpart is a *statistic* of a scenario's
+run (:mod:`fupin_sim.experiments.figures`: ``STATISTICS``, and ``CHECKS`` pairing
+figures with statistics and scenarios).
+
+A *calibration file* (``calibration/*.yaml``, see
+:func:`fupin_sim.experiments.calibration_file.load_calibration`) names
+the figures to fit, each with its acceptance band (a tolerance or a range), a
+weight, or ``held_out: true`` (predicted, not fitted); the parameters to fit
+(default: every estimate over its documented range); replications and
+population scale per trial; trials and seeds. :func:`run_calibration` searches
+with :mod:`fupin_sim.experiments.search` and writes the fitted parameters as an
+overlay that scenarios name under ``parameter_files``, the fit table (before and
+after, on fresh seeds), the loss history and which parameters matter.
+
+:func:`calibration_table` runs the shipped scenarios and returns every figure of
+a calibration file with the model's mean and 5–95 % interval over replications,
+the band, whether the mean is within it, and whether the figure is fitted or
+held out (``notebooks/05_calibration.ipynb`` charts it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
-from fupin_sim.config.scenario import load_scenario
-from fupin_sim.model.results import households_served
-from fupin_sim.model.simulation import FupinModel
-
-
-@dataclass(frozen=True)
-class Check:
-    """One published figure and how to read the model's counterpart.
-
-    Attributes:
-        figure: key in ``data/daan.yaml``.
-        scenario: the shipped scenario whose run is compared.
-        model_value: computes the counterpart from the finished model.
-        note: how comparable the two are.
-    """
-
-    figure: str
-    scenario: str
-    model_value: Callable[[FupinModel], float]
-    note: str
-
-
-def _first_year(model: FupinModel) -> pd.Series:
-    return model.results().yearly.iloc[0]
-
-
-def _hospitalisation_rate(group: str) -> Callable[[FupinModel], float]:
-    """Stays per person-year in the first year, for the registered poor or the others."""
-
-    def rate(model: FupinModel) -> float:
-        shocks = model.results().shocks
-        first = shocks[(shocks.year == model.horizon.start.year) & (shocks.shock == "hospitalisations")]
-        stays = float(first[first.group == group].households.sum())
-        registered_people = _first_year(model).registered_poor_people_start
-        people = registered_people if group == "registered_poor" else model.households.size.sum() - registered_people
-        return stays / people
-
-    return rate
-
-
-def _returns_per_exited(model: FupinModel, years: range) -> float:
-    """Households returning in ``years`` over the households that had exited before the last of them."""
-    events = model.results().events
-    returned = events[(events.event == "return") & events.year.isin(years)].household.nunique()
-    exited_before = events[(events.event == "exit") & (events.year < max(years))].household.nunique()
-    return returned / exited_before if exited_before else float("nan")
-
-
-def _broiler_households_by(model: FupinModel, year: int) -> float:
-    """Households contracted for broilers by the end of ``year`` (their shed subsidy was paid by then)."""
-    paid = sum(model.ledger.by_household("industry", y) for y in range(model.horizon.start.year, year + 1))
-    return float((model.programme("industry").in_broiler() & (paid > 0)).sum())
-
-
-def _microcredit_uptake(model: FupinModel) -> float:
-    ledger = model.results().ledger
-    first = ledger[(ledger.programme == "microcredit") & (ledger.year == model.horizon.start.year)]
-    return float(first.households_paid.sum()) / int(model.households.registered_2015.sum())
-
-
-def _industry_exit_share(model: FupinModel) -> float:
-    """Share of ever-exited households that the industry programme served (any instrument, or its village's collective)."""
-    ever_exited = model.households.exit_year > 0
-    served = households_served(model, "industry")
-    return float((served & ever_exited).sum() / ever_exited.sum())
-
-
-CHECKS = (
-    Check(
-        "registered_poor_households",
-        "baseline",
-        lambda m: _first_year(m).registered_poor_households_start / m.population_scale,
-        "the generator's input (EST); a check that the population holds it",
-    ),
-    Check(
-        "persons_per_registered_household",
-        "baseline",
-        lambda m: _first_year(m).registered_poor_people_start / _first_year(m).registered_poor_households_start,
-        "the generator's input (EST)",
-    ),
-    Check("poor_villages", "baseline", lambda m: float(m.villages.poor_village.sum()), "structural"),
-    Check(
-        "hospitalisation_rate_registered",
-        "baseline",
-        _hospitalisation_rate("registered_poor"),
-        "national 2018 survey vs the model's 2016 registered poor; the model counts at most one stay per household a month",
-    ),
-    Check(
-        "hospitalisation_rate_nonpoor",
-        "baseline",
-        _hospitalisation_rate("other"),
-        "national 2018 survey vs the model's other rural households in 2016",
-    ),
-    Check(
-        "return_rate_2016",
-        "decision_2016",
-        lambda m: _returns_per_exited(m, range(2017, 2018)),
-        "national returners over the exited stock vs the model's 2017 returns over households exited in 2016",
-    ),
-    Check(
-        "return_risk_with_support",
-        "decision_2016",
-        lambda m: _returns_per_exited(m, range(2017, 2021)),
-        "a county study's return risk 2016-2020 vs the model's returns 2017-2020 over households ever exited",
-    ),
-    Check(
-        "return_risk_without_support",
-        "withdrawal_2018",
-        lambda m: _returns_per_exited(m, range(2017, 2021)),
-        "the same study without direct support vs the model with support withdrawn from 2018",
-    ),
-    Check(
-        "zigong_incidence_2017",
-        "decision_2016",
-        lambda m: float(m.results().yearly.set_index("year").incidence.get(2017, np.nan)),
-        "Zigong (all districts) vs the model's Da'an under the decision",
-    ),
-    Check(
-        "microcredit_uptake_2016",
-        "decision_2016",
-        _microcredit_uptake,
-        "national uptake among the poor vs the model's share of 2015 registered households borrowing in 2016",
-    ),
-    Check(
-        "broiler_registered_households_2017",
-        "decision_2016",
-        lambda m: _broiler_households_by(m, 2017) / m.population_scale,
-        "households contracted in the model's broiler instrument by the end of 2017 (published: by November 2017)",
-    ),
-    Check(
-        "broiler_exit_share_2020",
-        "decision_2016",
-        _industry_exit_share,
-        "share of ever-exited households the model's whole industry programme served; the published share "
-        "counts exits the broiler project touched (contract raising, co-op shares, jobs)",
-    ),
+from fupin_sim.config.scenario import default_parameters
+from fupin_sim.errors import UserError
+from fupin_sim.experiments.calibration_file import (
+    DEFAULT_FILE,
+    Calibration,
+    Target,
+    load_calibration,
+    scenario_source,
 )
+from fupin_sim.experiments.figures import CalibrationMeasure
+
+FRESH_REPLICATIONS = 10_000  # the first replication of the fit check: seeds no trial used
+FIT_COLUMNS = ("figure", "published", "model", "p05", "p95", "low", "high", "within", "held_out")
 
 
-def calibration_table(population_scale: float = 1.0, seed: int | None = None) -> pd.DataFrame:
-    """Run the scenarios the checks need and compare each figure with the model.
+# --- fitting ----------------------------------------------------------------------------------------
+
+
+def figure_values(targets: Sequence[Target], measures: pd.DataFrame) -> pd.DataFrame:
+    """Each figure's model values over replications (one column per figure, one row per replication).
 
     Args:
-        population_scale: size of the simulated district (1 = all of Da'an).
-        seed: seed of every run (default: each scenario's own).
-
-    Returns:
-        One row per check: figure, description, year, unit, confidence, source,
-        published, scenario, model, difference (model - published), relative
-        difference, note.
+        targets: the figures.
+        measures: a candidate's measures (``scenario``, ``replication``, statistics).
     """
-    scenarios = sorted({check.scenario for check in CHECKS})
-    models = {}
-    for name in scenarios:
-        model = FupinModel(load_scenario(name).replace(population_scale=population_scale), seed=seed)
-        model.run()
-        models[name] = model
-    params = models[scenarios[0]].params
+    columns = {}
+    for target in targets:
+        rows = measures[measures.scenario == target.scenario_name].set_index("replication")
+        values = rows[target.statistic] if target.statistic in rows else pd.Series(np.nan, index=rows.index)
+        columns[target.figure] = values.astype(float)
+    return pd.DataFrame(columns)
+
+
+def fit_table(targets: Sequence[Target], measures: pd.DataFrame) -> pd.DataFrame:
+    """Published value, the model's mean and 5–95 % interval, band, within, held out — one row per figure.
+
+    Args:
+        targets: the figures.
+        measures: the runs' measures (``scenario``, ``replication``, statistics).
+    """
+    values = figure_values(targets, measures)
+    params = default_parameters()
     rows = []
-    for check in CHECKS:
-        figure = params[f"district.{check.figure}"]
-        published = figure.at()
-        model_value = float(check.model_value(models[check.scenario]))
+    for target in targets:
+        series = values[target.figure].dropna()
+        mean = float(series.mean()) if len(series) else float("nan")
         rows.append(
             {
-                "figure": check.figure,
-                "description": figure.description,
-                "year": figure.year,
-                "unit": figure.unit,
-                "confidence": figure.confidence,
-                "source": figure.source,
-                "published": published,
-                "scenario": check.scenario,
-                "model": model_value,
-                "difference": model_value - published,
-                "relative_difference": (model_value - published) / published if published else np.nan,
-                "note": check.note,
+                "figure": target.figure,
+                "unit": params[f"district.{target.figure}"].unit,
+                "published": target.published,
+                "model": mean,
+                "p05": float(series.quantile(0.05)) if len(series) else float("nan"),
+                "p95": float(series.quantile(0.95)) if len(series) else float("nan"),
+                "low": target.low,
+                "high": target.high,
+                "within": bool(target.low <= mean <= target.high) if math.isfinite(mean) else False,
+                "held_out": target.held_out,
+                "distance": target.distance(mean),
+                "statistic": target.statistic,
+                "scenario": target.scenario_name,
+                "weight": target.weight,
+                "note": target.note,
             }
         )
     return pd.DataFrame(rows)
+
+
+def calibration_search(calibration: Calibration, population_scale: float | None = None):
+    """The search that fits ``calibration`` (fitted figures only: held-out ones are not run per trial).
+
+    Args:
+        calibration: the file.
+        population_scale: override the file's.
+    """
+    from fupin_sim.experiments.search import Score
+
+    fitted = calibration.fitted
+
+    def score(candidate) -> Score:
+        means = figure_values(fitted, candidate.measures).mean()
+        return Score((calibration.loss(means),), attrs={"means": {k: _plain(v) for k, v in means.items()}})
+
+    return _search(calibration, fitted, score, population_scale)
+
+
+def _search(calibration: Calibration, targets: Sequence[Target], score, population_scale: float | None, space=None):
+    from fupin_sim.experiments.search import Search
+
+    sources = list(dict.fromkeys(t.scenario for t in targets))
+    path = Path(calibration.file)
+    return Search(
+        name=f"calibration {calibration.name}",
+        scenarios=[scenario_source(s, path) for s in sources],
+        space=calibration.space if space is None else space,
+        measure=CalibrationMeasure(tuple((t.scenario_name, t.statistic) for t in targets)),
+        score=score,
+        reps=calibration.reps,
+        population_scale=calibration.population_scale if population_scale is None else population_scale,
+        seed=calibration.seed,
+        sampler="tpe",
+        sampler_seed=calibration.sampler_seed,
+        startup_trials=calibration.startup_trials,
+        file=calibration.file,
+        definition={"figures": {t.figure: [t.low, t.high, t.weight] for t in targets}},
+    )
+
+
+@dataclass
+class CalibrationResult:
+    """What a calibration wrote.
+
+    Attributes:
+        out: the output folder.
+        best: the best trial's inputs and loss.
+        fit: the fit table after (and the model's mean before, ``model_before``), on fresh seeds.
+        history: one row per trial: inputs, loss, best loss so far, each fitted figure's mean.
+        importance: one row per parameter: PED-ANOVA importance and Spearman correlation with the loss.
+        overlay: the overlay file of the best parameters.
+        stopped: why the search stopped.
+    """
+
+    out: Path
+    best: dict[str, Any]
+    fit: pd.DataFrame
+    history: pd.DataFrame
+    importance: pd.DataFrame
+    overlay: Path
+    stopped: str
+
+
+def run_calibration(
+    calibration: Calibration | str | Path,
+    out: Path | str,
+    *,
+    trials: int | None = None,
+    minutes: float | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool | None = None,
+) -> CalibrationResult:
+    """Fit a calibration file's parameters and write the overlay, fit table, history and importances.
+
+    Writes into ``out``: ``fitted.yaml`` (the best parameters as a parameter overlay:
+    name it under ``parameter_files`` in a scenario), ``fit.csv`` and ``fit.json``
+    (every figure before and after on fresh seeds), ``history.csv`` (the loss by
+    trial), ``importance.csv``, and the search's ``study.journal`` and ``runs/`` (a
+    rerun resumes).
+
+    Args:
+        calibration: a calibration or the path of a calibration file.
+        out: the output folder.
+        trials: trials in all (default: the file's).
+        minutes: stop proposing trials after this many minutes.
+        executor, workers, scheduler: where replications run.
+        progress: show a progress bar (None: when the output is a terminal or a notebook).
+    """
+    from fupin_sim.experiments.search import evaluate, run_search
+
+    calibration = calibration if isinstance(calibration, Calibration) else load_calibration(calibration)
+    out = Path(out)
+    search = calibration_search(calibration)
+    result = run_search(
+        search,
+        out,
+        trials=calibration.trials if trials is None and minutes is None else trials,
+        minutes=minutes,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
+    if result.best is None:
+        raise UserError(f"{calibration.file}: no trial finished; see the errors above")
+    best = result.best.inputs
+    check = _search(calibration, calibration.targets, _no_score, None, space=calibration.space)
+    fresh = range(FRESH_REPLICATIONS, FRESH_REPLICATIONS + calibration.check_reps)
+    candidates = {0: best, 1: _defaults(calibration)}
+    execution = {"executor": executor, "workers": workers, "scheduler": scheduler, "progress": progress}
+    measured = evaluate(check, candidates, replications=fresh, **execution)
+    for label, (_, error) in measured.items():
+        if error is not None:
+            raise UserError(
+                f"{calibration.file}: the fit check ({'after' if label == 0 else 'before'}) failed: {error}"
+            )
+    fit = fit_table(calibration.targets, measured[0][0])
+    before = fit_table(calibration.targets, measured[1][0])
+    fit.insert(fit.columns.get_loc("model"), "model_before", before.model.to_numpy())
+    fit.insert(fit.columns.get_loc("within") + 1, "within_before", before.within.to_numpy())
+    history = _history(calibration, result.trials, result.study)
+    importance = _importance(result.study, result.trials, list(calibration.space))
+    overlay = write_overlay(out / "fitted.yaml", best, calibration, float(result.best.values[0]))
+    try:
+        fit.to_csv(out / "fit.csv", index=False)
+        (out / "fit.json").write_text(json.dumps(fit_json(fit), indent=1, ensure_ascii=False), encoding="utf-8")
+        history.to_csv(out / "history.csv", index=False)
+        importance.to_csv(out / "importance.csv", index=False)
+    except OSError as err:
+        raise UserError(f"cannot write the calibration to {out}: {err.strerror}") from None
+    summary = {"trial": result.best.number, "loss": float(result.best.values[0]), **best}
+    return CalibrationResult(out, summary, fit, history, importance, overlay, result.stopped)
+
+
+def _no_score(candidate):
+    return 0.0
+
+
+def _defaults(calibration: Calibration) -> dict[str, Any]:
+    """The shipped value of every parameter the calibration fits (the 'before')."""
+    from fupin_sim.experiments.sweeps import parameter_target
+
+    params = default_parameters()
+    values = {}
+    for key in calibration.space:
+        path, year = parameter_target(key)
+        values[key] = params.value(path, year)
+    return values
+
+
+def write_overlay(path: Path, inputs: Mapping[str, Any], calibration: Calibration, loss: float) -> Path:
+    """Write fitted values as a parameter overlay (``parameters:`` by dotted path, dated ones by year).
+
+    Args:
+        path: the overlay file.
+        inputs: vary key → fitted value.
+        calibration: what was fitted (recorded in the file).
+        loss: the fitted loss.
+    """
+    from fupin_sim.experiments.sweeps import apply_vary
+
+    data: dict[str, Any] = {"parameters": {}}
+    for key, value in sorted(inputs.items()):
+        apply_vary(data, key, _plain(value), calibration.file)
+    document = {
+        "description": f"Parameters fitted by `fupin calibrate {calibration.file}` (loss {loss:.4g})",
+        "source": calibration.file,
+        "parameters": data["parameters"],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _history(calibration: Calibration, trials: pd.DataFrame, study) -> pd.DataFrame:
+    if trials.empty:
+        return trials
+    history = trials.sort_values("trial").reset_index(drop=True)
+    history["best_loss"] = history.loss.cummin()
+    means = {t.number: t.user_attrs.get("attrs", {}).get("means", {}) for t in study.trials}
+    for target in calibration.fitted:
+        history[target.figure] = [means.get(n, {}).get(target.figure) for n in history.trial]
+    return history
+
+
+def _importance(study, trials: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
+    """PED-ANOVA importance (Optuna) and Spearman correlation with the loss, per parameter."""
+    import optuna
+
+    from fupin_sim.experiments.sensitivity import rank_correlations
+
+    spearman = rank_correlations(trials.set_index("trial")[parameters], trials.set_index("trial").loss)
+    try:
+        evaluator = optuna.importance.PedAnovaImportanceEvaluator()
+        importance = optuna.importance.get_param_importances(study, evaluator=evaluator, normalize=True)
+    except (RuntimeError, ValueError, ZeroDivisionError):  # too few trials, or nothing varies
+        importance = {}
+    table = pd.DataFrame(
+        {
+            "parameter": parameters,
+            "importance": [importance.get(p, np.nan) for p in parameters],
+            "spearman": [spearman.get(p, np.nan) for p in parameters],
+        }
+    )
+    return table.sort_values("importance", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def fit_json(table: pd.DataFrame) -> dict[str, Any]:
+    """The fit table as ``{"figures": [{"figure", "published", "model", "p05", "p95", "low", "high", "within",
+    "held_out"}, …]}`` (NaN → null)."""
+    records = json.loads(table[list(FIT_COLUMNS)].to_json(orient="records"))
+    return {"figures": records}
+
+
+def calibration_table(
+    population_scale: float = 1.0,
+    seed: int | None = None,
+    reps: int = 1,
+    file: str | Path | None = None,
+    executor: str = "serial",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool | None = False,
+    fitted: bool = True,
+) -> pd.DataFrame:
+    """Run the scenarios a calibration file reads and compare every figure with the model.
+
+    The scenarios run as shipped (with any parameter overlay they name), ``reps``
+    replications each with common random numbers; with ``fitted=False`` every parameter the
+    calibration file fits is set back to its shipped value, as without the fitted overlay
+    (the "before" of :func:`run_calibration`).
+
+    Args:
+        population_scale: size of the simulated district (1 = all of Da'an).
+        seed: base seed of the replications (default: the file's).
+        reps: replications per scenario.
+        file: the calibration file giving bands and held-out figures (default ``calibration/daan.yaml``).
+        executor: ``serial`` (default), ``processes`` or ``dask``.
+        workers: worker processes.
+        scheduler: a Dask scheduler address (with ``executor="dask"``).
+        progress: show a progress bar of the runs (None: when the output is a terminal or a notebook).
+        fitted: ``True``: the parameters as the scenarios set them (their overlays included);
+            ``False``: the fitted parameters at their shipped values (before calibration).
+
+    Returns:
+        One row per figure: figure, description, year, unit, confidence, source,
+        published, scenario, statistic, model (mean), p05, p95, low, high, within,
+        held_out, difference (model - published), relative_difference, note.
+    """
+    from fupin_sim.experiments.search import evaluate
+
+    if reps < 1:
+        raise UserError(f"replications must be at least 1, got {reps}")
+    calibration = load_calibration(DEFAULT_FILE if file is None else file)
+    if seed is not None:
+        calibration.seed = seed
+    calibration.reps = reps
+    space, inputs = ({}, {}) if fitted else (calibration.space, _defaults(calibration))
+    search = _search(calibration, calibration.targets, _no_score, population_scale, space=space)
+    execution = {"executor": executor, "workers": workers, "scheduler": scheduler, "progress": progress}
+    measures, error = evaluate(search, {0: inputs}, **execution)[0]
+    if error is not None:
+        raise UserError(f"a calibration run failed: {error}")
+    table = fit_table(calibration.targets, measures)
+    params = default_parameters()
+    figures = [params[f"district.{f}"] for f in table.figure]
+    table.insert(1, "description", [f.description for f in figures])
+    table.insert(2, "year", [f.year for f in figures])
+    table.insert(3, "confidence", [f.confidence for f in figures])
+    table.insert(4, "source", [f.source for f in figures])
+    table["difference"] = table.model - table.published
+    table["relative_difference"] = np.where(table.published != 0, table.difference / table.published, np.nan)
+    order = [
+        "figure",
+        "description",
+        "year",
+        "unit",
+        "confidence",
+        "source",
+        "published",
+        "scenario",
+        "statistic",
+        "model",
+        "p05",
+        "p95",
+        "low",
+        "high",
+        "within",
+        "held_out",
+        "difference",
+        "relative_difference",
+        "note",
+    ]
+    return table[order]
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value

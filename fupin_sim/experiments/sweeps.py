@@ -147,7 +147,7 @@ class Sweep:
         variants = []
         for point, inputs in enumerate(self.points().to_dict("records")):
             inputs = {key: _plain(value) for key, value in inputs.items()}
-            scenario = self._point_scenario(base, inputs, point)
+            scenario = variant_scenario(base, inputs, self.file, f"point {point}")
             variants.append(Variant(self.scenario.name, scenario, inputs, point))
         definition = {
             "sweep": self.name,
@@ -161,16 +161,28 @@ class Sweep:
         }
         return Experiment("sweep", variants, reps, definition=definition)
 
-    def _point_scenario(self, base: dict[str, Any], inputs: dict[str, Any], point: int) -> dict[str, Any]:
-        data = copy.deepcopy(base)
-        for key, value in inputs.items():
-            _apply(data, key, value, self.file)
-        try:
-            return load_scenario(data).to_dict()
-        except ScenarioError as err:
-            culprit = next((k for k in inputs if _related(_scenario_key(k), err.key)), None)
-            key = f"vary.{culprit}" if culprit else "vary"
-            raise SweepError(self.file, key, f"point {point} {inputs}: {err.key}: {err.problem}", err.fix) from None
+
+def variant_scenario(base: Mapping[str, Any], inputs: Mapping[str, Any], file: str, label: str) -> dict[str, Any]:
+    """A resolved scenario with vary keys set to values, validated.
+
+    Args:
+        base: a resolved scenario (``Scenario.to_dict()``).
+        inputs: vary key → value (see the module docstring for the keys).
+        file: the file the keys come from (for error messages).
+        label: which variant this is, e.g. ``point 3`` (for error messages).
+
+    Raises:
+        SweepError: the values make an invalid scenario (naming the vary key at fault).
+    """
+    data = copy.deepcopy(dict(base))
+    for key, value in inputs.items():
+        apply_vary(data, key, value, file)
+    try:
+        return load_scenario(data).to_dict()
+    except ScenarioError as err:
+        culprit = next((k for k in inputs if _related(_scenario_key(k), err.key)), None)
+        key = f"vary.{culprit}" if culprit else "vary"
+        raise SweepError(file, key, f"{label} {dict(inputs)}: {err.key}: {err.problem}", err.fix) from None
 
 
 def load_sweep(path: str | Path) -> Sweep:
@@ -278,18 +290,29 @@ def _factors(raw: Mapping[str, Any], design: str, file: str) -> list[Factor]:
     vary_all_est = raw.get("vary_all_est", False)
     if not isinstance(vary_all_est, bool):
         raise SweepError(file, "vary_all_est", f"expected true or false, got {vary_all_est!r}")
-    specs: dict[str, Any] = dict.fromkeys(_all_est_keys(), EST) if vary_all_est else {}
+    specs: dict[str, Any] = dict.fromkeys(all_est_keys(), EST) if vary_all_est else {}
     specs.update({str(key): spec for key, spec in vary.items()})
     if not specs:
         raise SweepError(
             file, "vary", "nothing to vary", "name at least one parameter under vary, or set vary_all_est: true"
         )
-    return [_factor(key, spec, design, file) for key, spec in specs.items()]
+    return [parse_factor(key, spec, design, file) for key, spec in specs.items()]
 
 
-def _factor(key: str, spec: Any, design: str, file: str) -> Factor:
+def parse_factor(key: str, spec: Any, design: str, file: str) -> Factor:
+    """One ``vary`` entry as a factor (key checked, ``est`` resolved to the documented range).
+
+    Args:
+        key: the dotted key.
+        spec: what the file gives: ``est``, a list of values, or a mapping with range/values/levels.
+        design: ``grid`` (levels allowed) or another design that samples ranges.
+        file: the file (for error messages).
+
+    Raises:
+        SweepError: an unknown key or an invalid entry (naming the key and the fix).
+    """
     where = f"vary.{key}"
-    _check_key(key, file)
+    check_vary_key(key, file)
     if isinstance(spec, str | list):
         spec = {"range": spec} if isinstance(spec, str) else {"values": spec}
     if not isinstance(spec, Mapping):
@@ -333,7 +356,7 @@ def _range(key: str, given: Any, file: str) -> tuple[float, float]:
     """``[low, high]`` as given, or the parameter's documented range for ``est``."""
     where = f"vary.{key}.range"
     if given == EST:
-        path, year = _parameter_target(key)
+        path, year = parameter_target(key)
         if path is None:
             raise SweepError(
                 file,
@@ -378,9 +401,13 @@ def _range(key: str, given: Any, file: str) -> tuple[float, float]:
     return low, high
 
 
-def _check_key(key: str, file: str) -> None:
-    """Raise unless ``key`` names a parameter, a dated parameter's year, or a scenario setting."""
-    path, _ = _parameter_target(key)
+def check_vary_key(key: str, file: str) -> None:
+    """Raise unless ``key`` names a parameter, a dated parameter's year, or a scenario setting.
+
+    Raises:
+        SweepError: an unknown key (with "did you mean") or one that cannot vary.
+    """
+    path, _ = parameter_target(key)
     if path is not None or key.split(".")[0] in SCENARIO_SETTINGS:
         return
     params = default_parameters()
@@ -396,7 +423,7 @@ def _check_key(key: str, file: str) -> None:
     raise SweepError(file, f"vary.{key}", "unknown parameter or scenario setting", did_you_mean(key, known))
 
 
-def _parameter_target(key: str) -> tuple[str | None, int | None]:
+def parameter_target(key: str) -> tuple[str | None, int | None]:
     """``(parameter path, year)`` for a parameter key (year None for the whole parameter), else ``(None, None)``."""
     params = default_parameters()
     paths = set(params)  # not `key in params`: ParameterSet raises for an unknown path instead of answering False
@@ -410,7 +437,7 @@ def _parameter_target(key: str) -> tuple[str | None, int | None]:
 
 def _scenario_key(key: str) -> str:
     """Where a vary key lands in the scenario (for matching validation errors)."""
-    path, _ = _parameter_target(key)
+    path, _ = parameter_target(key)
     return f"parameters.{path}" if path is not None else key
 
 
@@ -419,9 +446,13 @@ def _related(key: str, other: str) -> bool:
     return key == other or key.startswith(f"{other}.") or other.startswith(f"{key}.")
 
 
-def _apply(data: dict[str, Any], key: str, value: Any, file: str) -> None:
-    """Set a vary key in a resolved scenario mapping."""
-    path, year = _parameter_target(key)
+def apply_vary(data: dict[str, Any], key: str, value: Any, file: str) -> None:
+    """Set a vary key in a resolved scenario mapping (in place; the key is not checked, see check_vary_key).
+
+    Raises:
+        SweepError: the key sets one year of a parameter the scenario gives one value for all years.
+    """
+    path, year = parameter_target(key)
     if path is not None:
         overrides = data["parameters"] = dict(data.get("parameters") or {})
         if year is None:
@@ -450,7 +481,7 @@ def _apply(data: dict[str, Any], key: str, value: Any, file: str) -> None:
     node[last] = value
 
 
-def _all_est_keys() -> list[str]:
+def all_est_keys() -> list[str]:
     """A vary key for every documented EST range (one per year for dated parameters)."""
     keys = []
     for path, param in default_parameters().items():

@@ -1,7 +1,8 @@
 """The annual verification in December: 一超六有 for households, 一低五有 for villages.
 
 Order within the review: returns of previously exited households (income below
-the line, or a have lost), exits of registered households (income above the
+the return bar, :func:`return_bar_cny`, or a have lost, when the review identifies
+them: ``assessment.return_detection_prob``), exits of registered households (income above the
 line by ``assessment.exit_margin_share``, all six haves), then identification of
 new poor among the rest (income below the line), then village delisting. A
 household exactly on the line neither exits nor returns. Every status change is an event row with the household's
@@ -22,7 +23,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
+from fupin_sim.model.columns import group_sum
 from fupin_sim.model.households import CAUSES, COMPULSORY_SCHOOL_AGES, EXITED, NON_POOR, POOR
 from fupin_sim.model.income import INCOME_SOURCES, income_by_source
 
@@ -55,16 +58,55 @@ def record_verified_income(model: FupinModel) -> None:
     ``previous_income_pc_cny`` (for the monitoring rule's sharp-drop test).
     """
     hh = model.households
-    hh.previous_income_pc_cny[:] = hh.income_pc_cny
-    earned = hh.ytd_wage_cny + hh.ytd_farm_cny + hh.ytd_industry_cny + hh.ytd_property_cny
-    gross = earned + hh.ytd_transfer_cny
-    net = gross - model.params.value("assessment.medical_deduction_share") * hh.ytd_medical_oop_cny
-    hh.earned_income_pc_cny[:] = earned / hh.size
-    hh.programme_transfer_pc_cny[:] = hh.ytd_programme_transfer_cny / hh.size
-    hh.gross_income_pc_cny[:] = gross / hh.size
-    hh.income_pc_cny[:] = net / hh.size
-    np.divide(hh.ytd_transfer_cny, gross, out=hh.transfer_share, where=gross > 0)
-    hh.transfer_share[gross <= 0] = 0.0
+    _record_incomes(
+        hh.size,
+        hh.ytd_wage_cny,
+        hh.ytd_farm_cny,
+        hh.ytd_industry_cny,
+        hh.ytd_property_cny,
+        hh.ytd_transfer_cny,
+        hh.ytd_programme_transfer_cny,
+        hh.ytd_medical_oop_cny,
+        model.params.value("assessment.medical_deduction_share"),
+        hh.previous_income_pc_cny,
+        hh.income_pc_cny,
+        hh.gross_income_pc_cny,
+        hh.earned_income_pc_cny,
+        hh.programme_transfer_pc_cny,
+        hh.transfer_share,
+    )
+
+
+@njit(cache=True)
+def _record_incomes(
+    size,
+    wage,
+    farm,
+    industry,
+    property_income,
+    transfer,
+    programme_transfer,
+    medical_oop,
+    medical_deduction_share,
+    previous_income_pc,
+    income_pc,
+    gross_income_pc,
+    earned_income_pc,
+    programme_transfer_pc,
+    transfer_share,
+):
+    """Kernel of :func:`record_verified_income`, one pass over the households, with the
+    operations in the order NumPy ran them (so the incomes are bit-identical)."""
+    for row in range(size.size):
+        earned = wage[row] + farm[row] + industry[row] + property_income[row]
+        gross = earned + transfer[row]
+        net = gross - medical_deduction_share * medical_oop[row]
+        previous_income_pc[row] = income_pc[row]
+        earned_income_pc[row] = earned / size[row]
+        programme_transfer_pc[row] = programme_transfer[row] / size[row]
+        gross_income_pc[row] = gross / size[row]
+        income_pc[row] = net / size[row]
+        transfer_share[row] = transfer[row] / gross if gross > 0 else 0.0
 
 
 def exit_bar_cny(model: FupinModel) -> float:
@@ -72,6 +114,21 @@ def exit_bar_cny(model: FupinModel) -> float:
     line raised by ``assessment.exit_margin_share``."""
     line = model.params.value("poverty_line.exit_line", model.year)
     return line * (1.0 + model.params.value("assessment.exit_margin_share"))
+
+
+def return_bar_cny(model: FupinModel) -> float:
+    """Per-capita income below which an exited household is recorded as returned this year.
+
+    The line returns are judged against (``assessment.return_line_national_weight`` between
+    the exit line, 0, and the national line, 1), lowered by ``assessment.return_margin_share``:
+    the review records a stable fall, not every December dip.
+    """
+    p, year = model.params, model.year
+    weight = p.value("assessment.return_line_national_weight")
+    line = (1.0 - weight) * p.value("poverty_line.exit_line", year) + weight * p.value(
+        "poverty_line.national_line", year
+    )
+    return line * (1.0 - p.value("assessment.return_margin_share"))
 
 
 def transfer_dependent(model: FupinModel, rows: np.ndarray) -> np.ndarray:
@@ -101,9 +158,9 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
     income_pc = hh.income_pc_cny
     line = p.value("poverty_line.exit_line", year)
     haves = hh.six_haves()
-    gains = income_by_source(hh) - model.entry_income_by_source
 
-    returns = (hh.status == EXITED) & ((income_pc < line) | ~haves)
+    reviewed = model.streams["return_review"].random(len(hh)) < p.value("assessment.return_detection_prob")
+    returns = (hh.status == EXITED) & ((income_pc < return_bar_cny(model)) | ~haves) & reviewed
     re_exits_before = hh.exit_year > 0
     exit_bar = exit_bar_cny(model)
     exits = (hh.status == POOR) & (income_pc > exit_bar) & haves
@@ -116,15 +173,13 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
     hh.exit_year[exits] = year
     hh.status[new_poor] = POOR
     hh.entry_year[new_poor] = year
-    model.entry_income_by_source[:, new_poor] = income_by_source(hh)[:, new_poor]
+    model.entry_income_by_source[:, new_poor] = income_by_source(hh, new_poor)
 
-    exit_events = _events(model, "exit", exits, line)
-    exit_events["pathway"] = _pathways(gains[:, exits])
-    exit_events["transfer_dependent"] = transfer_dependent(model, np.flatnonzero(exits))
-    return_events = _events(model, "return", returns, line)
-    return_events["reason"] = _return_reasons(model, returns, line)
-    events = pd.concat([return_events, exit_events, _events(model, "new_poor", new_poor, line)], ignore_index=True)
-    events["transfer_dependent"] = events["transfer_dependent"].astype("boolean")  # NA where not an exit
+    pathways = _pathways(income_by_source(hh, exits) - model.entry_income_by_source[:, exits])
+    dependent = transfer_dependent(model, np.flatnonzero(exits))
+    reasons = _return_reasons(model, returns, return_bar_cny(model))
+    exit_margins = hh.income_pc_cny[exits] / line - 1.0
+    events = _events(model, line, returns, exits, new_poor, reasons, pathways, dependent)
 
     delisted_now = delist_villages(model)
     registered = hh.registered_2015
@@ -136,17 +191,17 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
         "exits_households": int(exits.sum()),
         "exits_people": int(hh.size[exits].sum()),
         "re_exits_households": int((exits & re_exits_before).sum()),
-        "exits_transfer_dependent": int(exit_events.transfer_dependent.sum()),
-        "exits_own_earnings": int((~exit_events.transfer_dependent).sum()),
-        "exits_thin_margin": int((exit_events.margin_share < p.value("assessment.thin_margin_share")).sum()),
-        "exit_margin_median": float(exit_events.margin_share.median()) if len(exit_events) else None,
-        **{f"exits_via_{name}": int((exit_events.pathway == name).sum()) for name in PATHWAYS},
+        "exits_transfer_dependent": int(dependent.sum()),
+        "exits_own_earnings": int((~dependent).sum()),
+        "exits_thin_margin": int((exit_margins < p.value("assessment.thin_margin_share")).sum()),
+        "exit_margin_median": float(np.median(exit_margins)) if exit_margins.size else None,
+        **{f"exits_via_{name}": int((pathways == name).sum()) for name in PATHWAYS},
         "registered_2015_people": registered_people,
         "exited_2015_people": exited_people,
         "exit_share_cum": exited_people / registered_people,
         "returns_households": int(returns.sum()),
         "returns_people": int(hh.size[returns].sum()),
-        **{f"returns_{reason}": int((return_events.reason == reason).sum()) for reason in RETURN_REASONS},
+        **{f"returns_{reason}": int((reasons == reason).sum()) for reason in RETURN_REASONS},
         "new_poor_households": int(new_poor.sum()),
         "new_poor_people": int(hh.size[new_poor].sum()),
         "registered_poor_households_end": int(poor.sum()),
@@ -201,7 +256,7 @@ def employed_share(model: FupinModel) -> float:
     Registered: currently poor or exited (ever registered); ``nan`` when there are none.
     """
     hh = model.households
-    group = np.isin(hh.status, (POOR, EXITED)) & (hh.labour_units > 0)
+    group = hh.ever_registered() & (hh.labour_units > 0)
     return float(employed(model)[group].mean()) if group.any() else float("nan")
 
 
@@ -213,10 +268,10 @@ def guarantees(model: FupinModel) -> dict[str, float]:
     ``insured_share``: all of them.
     """
     hh = model.households
-    ever = np.isin(hh.status, (POOR, EXITED))
+    ever = hh.ever_registered()
     persons = model.persons
     low, high = COMPULSORY_SCHOOL_AGES
-    school_age = persons.per_household(((persons.age >= low) & (persons.age <= high)).astype(float), len(hh)) > 0
+    school_age = persons.per_household((persons.age >= low) & (persons.age <= high), len(hh)) > 0
     with_children = ever & school_age
 
     def share(have: np.ndarray, among: np.ndarray) -> float:
@@ -237,21 +292,21 @@ def _pathways(gains: np.ndarray) -> np.ndarray:
     return np.where(gains.max(axis=0, initial=0.0) > 0, names, "haves")
 
 
-def _return_reasons(model: FupinModel, returns: np.ndarray, line: float) -> np.ndarray:
-    """Why each returner failed: ``haves`` (income still above the line), ``illness``
-    (above the line but for its medical bills) or ``income``."""
+def _return_reasons(model: FupinModel, returns: np.ndarray, bar: float) -> np.ndarray:
+    """Why each returner failed: ``haves`` (income still above the return bar ``bar``), ``illness``
+    (above it but for its medical bills) or ``income``."""
     hh = model.households
     rows = np.flatnonzero(returns)
     income = hh.income_pc_cny[rows]
     medical = model.params.value("assessment.medical_deduction_share") * hh.ytd_medical_oop_cny[rows] / hh.size[rows]
-    return np.where(income >= line, "haves", np.where(income + medical >= line, "illness", "income"))
+    return np.where(income >= bar, "haves", np.where(income + medical >= bar, "illness", "income"))
 
 
 def village_incidence(model: FupinModel) -> np.ndarray:
     """Share of each village's people in registered poor households."""
     hh, n = model.households, len(model.villages)
-    poor_people = np.bincount(hh.village, weights=hh.size * (hh.status == POOR), minlength=n)
-    people = np.bincount(hh.village, weights=hh.size, minlength=n)
+    poor_people = group_sum(hh.village, hh.size * (hh.status == POOR), n)
+    people = group_sum(hh.village, hh.size, n)
     return np.divide(poor_people, people, out=np.zeros(n), where=people > 0)
 
 
@@ -264,23 +319,47 @@ def delist_villages(model: FupinModel) -> np.ndarray:
     return delist
 
 
-def _events(model: FupinModel, event: str, mask: np.ndarray, line: float) -> pd.DataFrame:
+def _events(
+    model: FupinModel,
+    line: float,
+    returns: np.ndarray,
+    exits: np.ndarray,
+    new_poor: np.ndarray,
+    reasons: np.ndarray,
+    pathways: np.ndarray,
+    dependent: np.ndarray,
+) -> pd.DataFrame:
+    """The year's event rows: returns (with ``reason``), exits (with ``pathway`` and
+    ``transfer_dependent``), then new poor, each in row order; a column that does not
+    apply to an event is missing (NaN, or NA for ``transfer_dependent``)."""
     hh = model.households
-    rows = np.flatnonzero(mask)
+    groups = {"return": np.flatnonzero(returns), "exit": np.flatnonzero(exits), "new_poor": np.flatnonzero(new_poor)}
+    rows = np.concatenate(list(groups.values()))
+    event = np.repeat(np.array(list(groups)), [group.size for group in groups.values()])
     income = hh.income_pc_cny[rows]
+    is_return, is_exit = event == "return", event == "exit"
+    reason = np.full(rows.size, np.nan, dtype=object)
+    reason[is_return] = reasons
+    pathway = np.full(rows.size, np.nan, dtype=object)
+    pathway[is_exit] = pathways
+    exit_dependent = np.zeros(rows.size, dtype=bool)
+    exit_dependent[is_exit] = dependent
     return pd.DataFrame(
         {
-            "year": model.year,
-            "event": event,
+            "year": np.full(rows.size, model.year, dtype=np.int64),
+            "event": pd.array(event, dtype="str"),
             "household": rows,
             "village": hh.village[rows],
             "people": hh.size[rows],
-            "cause": np.asarray(CAUSES)[hh.cause[rows]],
+            "cause": pd.array(np.asarray(CAUSES)[hh.cause[rows]], dtype="str"),
             "registered_2015": hh.registered_2015[rows],
             "income_pc_cny": income,
-            "line_cny": line,
+            "line_cny": np.full(rows.size, line, dtype=np.float64),
             "margin_share": income / line - 1.0,
             "transfer_share": hh.transfer_share[rows],
+            "reason": pd.array(reason, dtype="str"),
+            "pathway": pd.array(pathway, dtype="str"),
+            "transfer_dependent": pd.arrays.BooleanArray(exit_dependent, ~is_exit),
         },
-        columns=EVENT_COLUMNS,
+        columns=[*EVENT_COLUMNS, "reason", "pathway", "transfer_dependent"],
     )

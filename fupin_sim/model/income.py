@@ -1,4 +1,5 @@
-"""Income: yearly growth and transient shocks, migration decisions, and monthly accrual by source.
+"""Income: yearly growth and transient shocks (carried over by ``income.yearly_income_persistence``),
+migration decisions, and monthly accrual by source.
 
 Rates are CNY per household per year; each month accrues a twelfth of the rate
 into the year-to-date columns that the December verification reads. Local wages
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from fupin_sim.model.shocks import lognormal_with_mean
 
@@ -29,9 +31,9 @@ YTD_COLUMNS = (
 )
 
 
-def income_by_source(hh) -> np.ndarray:
-    """This year's accrued income by source, shape (len(INCOME_SOURCES), households)."""
-    return np.vstack([getattr(hh, f"ytd_{source}_cny") for source in INCOME_SOURCES])
+def income_by_source(hh, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """This year's accrued income by source, shape (len(INCOME_SOURCES), households or ``rows``)."""
+    return np.vstack([getattr(hh, f"ytd_{source}_cny")[rows] for source in INCOME_SOURCES])
 
 
 def rates_by_source(hh) -> np.ndarray:
@@ -54,8 +56,31 @@ def start_year(model: FupinModel) -> None:
 
     rng = model.streams["income"]
     sigma = p.value("income.yearly_income_sigma")
-    hh.wage_factor[:] = lognormal_with_mean(rng, 1.0, sigma, len(hh))
-    hh.farm_factor[:] = lognormal_with_mean(rng, 1.0, sigma, len(hh))
+    # The first year has no previous factors to carry over (they start at 1, not a draw).
+    persistence = p.value("income.yearly_income_persistence") if year > model.horizon.start.year else 0.0
+    for factor in (hh.wage_factor, hh.farm_factor):
+        factor[:] = carried_over(factor, lognormal_with_mean(rng, 1.0, sigma, len(hh)), sigma, persistence)
+
+
+def carried_over(previous: np.ndarray, fresh: np.ndarray, sigma: float, persistence: float) -> np.ndarray:
+    """This year's transient multipliers: an AR(1) in the log, carrying ``persistence`` of last year's over.
+
+    Both ``previous`` and ``fresh`` are log-normal with mean 1 and log standard deviation
+    ``sigma``; so is the result, whose log has correlation ``persistence`` with the previous
+    one. A disaster's cut in the farm multiplier carries over with it. ``persistence`` 0
+    returns ``fresh`` itself (independent yearly draws).
+
+    Args:
+        previous: last year's multipliers.
+        fresh: this year's independent draws.
+        sigma: their log standard deviation (``income.yearly_income_sigma``).
+        persistence: the year-to-year correlation (``income.yearly_income_persistence``).
+    """
+    if persistence == 0.0:
+        return fresh
+    shift = sigma**2 / 2
+    innovation = np.sqrt(1.0 - persistence**2) * (np.log(fresh) + shift)
+    return np.exp(persistence * (np.log(previous) + shift) + innovation - shift)
 
 
 def migrant_net_wage_cny(model: FupinModel) -> float:
@@ -84,14 +109,64 @@ def migration(model: FupinModel) -> None:
 def accrue_month(model: FupinModel) -> None:
     """Add one month of income by source to the year-to-date accounts."""
     hh, p = model.households, model.params
-    job_loss = np.where(hh.job_loss_months_left > 0, p.value("income.job_loss_wage_share"), 0.0)
-    local_wage = hh.wage_per_unit_cny_per_year * (hh.labour_units - hh.migrant_units) * (1.0 - job_loss)
-    hh.ytd_wage_cny += (local_wage + hh.migrant_units * migrant_net_wage_cny(model)) * hh.wage_factor / 12
-    farm_kept = np.maximum(1.0 - p.value("income.farm_loss_per_migrant_share") * hh.migrant_units, 0.0)
-    hh.ytd_farm_cny += hh.farm_cny_per_year * farm_kept * hh.farm_factor / 12
-    hh.ytd_property_cny += hh.property_cny_per_year / 12
-    hh.ytd_transfer_cny += (hh.pension_cny_per_year + hh.other_transfer_cny_per_year) / 12
+    _accrue_own_income(
+        hh.labour_units,
+        hh.migrant_units,
+        hh.job_loss_months_left,
+        hh.wage_per_unit_cny_per_year,
+        hh.wage_factor,
+        hh.farm_cny_per_year,
+        hh.farm_factor,
+        hh.property_cny_per_year,
+        hh.pension_cny_per_year,
+        hh.other_transfer_cny_per_year,
+        p.value("income.job_loss_wage_share"),
+        migrant_net_wage_cny(model),
+        p.value("income.farm_loss_per_migrant_share"),
+        hh.ytd_wage_cny,
+        hh.ytd_farm_cny,
+        hh.ytd_property_cny,
+        hh.ytd_transfer_cny,
+    )
     _accrue_programme_streams(model)
+
+
+@njit(cache=True)
+def _accrue_own_income(
+    labour_units,
+    migrant_units,
+    job_loss_months_left,
+    wage_per_unit,
+    wage_factor,
+    farm,
+    farm_factor,
+    property_income,
+    pension,
+    other_transfer,
+    job_loss_wage_share,
+    migrant_net_wage,
+    farm_loss_per_migrant_share,
+    ytd_wage,
+    ytd_farm,
+    ytd_property,
+    ytd_transfer,
+):
+    """Kernel of :func:`accrue_month`, one pass over the households (all rates CNY a year).
+
+    Local wages are the wage per unit times the units at home, less the job-loss
+    share while a lost job lasts; each migrant unit brings the migrant net wage;
+    farming loses ``farm_loss_per_migrant_share`` per migrant unit (never below
+    zero); the year's transient factors scale wages and farming. Operations run
+    in the order NumPy ran them, so the sums are bit-identical.
+    """
+    for row in range(ytd_wage.size):
+        job_loss = job_loss_wage_share if job_loss_months_left[row] > 0 else 0.0
+        local_wage = wage_per_unit[row] * (labour_units[row] - migrant_units[row]) * (1.0 - job_loss)
+        ytd_wage[row] += (local_wage + migrant_units[row] * migrant_net_wage) * wage_factor[row] / 12
+        farm_kept = max(1.0 - farm_loss_per_migrant_share * migrant_units[row], 0.0)
+        ytd_farm[row] += farm[row] * farm_kept * farm_factor[row] / 12
+        ytd_property[row] += property_income[row] / 12
+        ytd_transfer[row] += (pension[row] + other_transfer[row]) / 12
 
 
 def _accrue_programme_streams(model: FupinModel) -> None:
@@ -101,15 +176,43 @@ def _accrue_programme_streams(model: FupinModel) -> None:
     harvest); broiler (industry) streams move with the district price.
     """
     hh = model.households
-    price = np.exp(model.broiler_price_log)
+    price_per_month = np.exp(model.broiler_price_log) / 12
     for programme in model.programmes:
         for stream in programme.streams.values():
             account = getattr(hh, f"ytd_{stream.source}_cny")
             if stream.source == "farm":
-                account += stream.rate_cny_per_year * hh.farm_factor / 12
+                _accrue_farm_stream(account, stream.rate_cny_per_year, hh.farm_factor)
             elif stream.source == "industry":
-                account += stream.rate_cny_per_year * (price / 12)
+                _accrue_stream(account, stream.rate_cny_per_year, price_per_month, 1.0)
+            elif stream.source == "transfer":
+                _accrue_transfer_stream(account, hh.ytd_programme_transfer_cny, stream.rate_cny_per_year)
             else:
-                account += stream.rate_cny_per_year / 12
-            if stream.source == "transfer":
-                hh.ytd_programme_transfer_cny += stream.rate_cny_per_year / 12
+                _accrue_stream(account, stream.rate_cny_per_year, 1.0, 12.0)
+
+
+@njit(cache=True)
+def _accrue_stream(account, rate_cny_per_year, multiplier, divisor):
+    """Kernel of :func:`_accrue_programme_streams`: ``account += rate * multiplier / divisor``
+    for the households with a rate (adding zero would change nothing)."""
+    for row in range(account.size):
+        if rate_cny_per_year[row] != 0.0:
+            account[row] += rate_cny_per_year[row] * multiplier / divisor
+
+
+@njit(cache=True)
+def _accrue_farm_stream(account, rate_cny_per_year, farm_factor):
+    """Kernel of :func:`_accrue_programme_streams` for a farm stream: a twelfth of the rate
+    times the household's farm factor, for the households with a rate."""
+    for row in range(account.size):
+        if rate_cny_per_year[row] != 0.0:
+            account[row] += rate_cny_per_year[row] * farm_factor[row] / 12
+
+
+@njit(cache=True)
+def _accrue_transfer_stream(account, programme_account, rate_cny_per_year):
+    """Kernel of :func:`_accrue_programme_streams` for a transfer stream: a twelfth of the rate
+    into the transfers and into the part of them that programmes pay."""
+    for row in range(account.size):
+        if rate_cny_per_year[row] != 0.0:
+            account[row] += rate_cny_per_year[row] / 12
+            programme_account[row] += rate_cny_per_year[row] / 12

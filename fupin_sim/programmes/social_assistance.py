@@ -19,7 +19,8 @@ this year's means-tested income and top-ups still leave below the standard
 Households with no labour and no earnings of their own get 特困供养 instead: the
 standard times ``social_assistance.tekun_multiple``. Optional companions: the
 pension premium paid for registered poor adults (a cost, no income), disability
-allowances for disabled members of registered households (transfers), and
+allowances for disabled members of registered households (transfers), both kept
+after exit under ``keep_after_exit`` (脱贫不脱政策), and
 temporary assistance (临时救助): in December, an exited household that an illness
 or a disaster this year would push below the line gets the gap, up to
 ``social_assistance.temporary_assistance_cap``.
@@ -67,6 +68,12 @@ class SocialAssistance(Programme):
         ),
         "temporary_assistance": Setting(
             "bool", False, "Temporary assistance (临时救助) to exited households hit by illness or disaster this year"
+        ),
+        "keep_after_exit": Setting(
+            "bool",
+            False,
+            "脱贫不脱政策: exited households keep their pension premiums and disability allowances "
+            "(until withdraw_from_exited, if set)",
         ),
     }
 
@@ -177,10 +184,17 @@ class SocialAssistance(Programme):
         owed = self._target_pc_cny(model)[enrolled] * hh.size[enrolled] - means - self.paid_this_year_cny[enrolled]
         self._pay_in_december(model, enrolled, owed)
 
+    def _companions_cover(self, model) -> np.ndarray:
+        """Households the pension premium and disability allowances cover: the registered poor, and under
+        ``keep_after_exit`` (脱贫不脱政策) the exited too, unless support was withdrawn from them."""
+        status = model.households.status
+        covered = (status == POOR) | ((status == EXITED) & self.settings["keep_after_exit"])
+        return covered & ~self.withdrawn(model)
+
     def _pay_pension_premiums(self, model) -> None:
         hh, persons = model.households, model.persons
         adults = persons.per_household(((persons.age >= 16) & (persons.age < 60)).astype(float), len(hh))
-        registered = np.flatnonzero((hh.status == POOR) & (adults > 0) & ~self.withdrawn(model))
+        registered = np.flatnonzero(self._companions_cover(model) & (adults > 0))
         cost = adults[registered] * model.params.value("social_assistance.pension_premium")
         paid = self.affordable(model, self.in_targeting_order(model, registered), cost)
         self.post(model, paid, adults[paid] * model.params.value("social_assistance.pension_premium"))
@@ -190,7 +204,7 @@ class SocialAssistance(Programme):
         disabled = persons.per_household(persons.disabled.astype(float), len(hh))
         allowance = self.streams["disability_allowance"]
         allowance.rate_cny_per_year[:] = 0.0
-        registered = np.flatnonzero((hh.status == POOR) & (disabled > 0) & ~self.withdrawn(model))
+        registered = np.flatnonzero(self._companions_cover(model) & (disabled > 0))
         rate = disabled * model.params.value("social_assistance.disability_allowance")
         ordered = self.in_targeting_order(model, registered)
         paid = self.affordable(model, ordered, rate[ordered] * self.months_left_in_year(model) / 12)
