@@ -13,12 +13,14 @@ group is one new module. Such a module imports its heavy dependencies inside its
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import pkgutil
 import sys
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +28,7 @@ import pandas as pd
 
 from fupin_sim import __version__
 from fupin_sim.cli.arguments import add_experiment_arguments, non_negative_int, positive_int
+from fupin_sim.config.parameters import ParameterRangeWarning
 from fupin_sim.config.scenario import default_parameters, load_scenario
 from fupin_sim.errors import UserError
 from fupin_sim.model.results import side_by_side
@@ -42,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        with _warnings_as_lines():
+            return args.handler(args)
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -78,10 +82,18 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "csv", "json"), default="table", help="what to print (default: table)"
     )
     run.add_argument("--panel", action="store_true", help="also produce the household-year panel")
+    run.add_argument(
+        "--excel", type=Path, help="also write the planner's workbook (Chinese headers); several scenarios: one each"
+    )
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", help="scenario names or paths")
+    validate.add_argument(
+        "--strict",
+        action="store_true",
+        help="also refuse parameter values outside their documented ranges (without it they only warn)",
+    )
     validate.set_defaults(handler=_validate)
 
     params = commands.add_parser("params", help="list the parameters with unit, confidence, range and source")
@@ -122,8 +134,14 @@ def _run(args: argparse.Namespace) -> int:
             scenario = scenario.replace(outputs={**scenario.outputs, "household_panel": True})
         if args.seed is not None:
             scenario = scenario.replace(seed=args.seed)
-        result = FupinModel(scenario).run()
+        model = FupinModel(scenario)
+        result = model.run()
         results.append(result)
+        if args.excel is not None:
+            excel = (
+                args.excel if len(scenarios) == 1 else args.excel.with_name(f"{args.excel.stem}_{scenario.name}.xlsx")
+            )
+            _write_excel(model, result, excel)
         out = None if args.out is None else (args.out if len(scenarios) == 1 else args.out / scenario.name)
         if out is not None:
             try:
@@ -148,9 +166,56 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_excel(model: FupinModel, result, path: Path) -> None:
+    """The run's workbook: yearly summary, ledger, households at risk (by key), programmes, villages."""
+    from fupin_sim.workbench.exports import write_sheets
+    from fupin_sim.workbench.risk import at_risk_households
+
+    at_risk = at_risk_households(model)
+    at_risk.insert(0, "household_key", model.household_keys[at_risk.household.to_numpy()])
+    tables = {
+        "yearly": result.yearly,
+        "ledger": result.ledger,
+        "at_risk": at_risk,
+        "programmes": result.programmes,
+        "村级情况": result.villages,
+    }
+    try:
+        write_sheets(path, tables, headers={"household_key": "户代码", "village_name": "村"})
+    except OSError as err:
+        raise UserError(f"cannot write the workbook {path}: {err.strerror}") from None
+    print(f"workbook written to {path}")
+
+
+@contextlib.contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Print a parameter range warning as one ``warning: ...`` line on stderr (other warnings as Python does)."""
+    with warnings.catch_warnings():
+        python_way = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, ParameterRangeWarning):
+                print(f"warning: {message}", file=sys.stderr)
+            else:
+                python_way(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
+
+
 def _validate(args: argparse.Namespace) -> int:
     for name in args.scenarios:
-        scenario = load_scenario(name)
+        with warnings.catch_warnings():
+            if args.strict:  # refused below, all in one message
+                warnings.simplefilter("ignore", ParameterRangeWarning)
+            scenario = load_scenario(name)
+        problems = scenario.out_of_range() if args.strict else []
+        if problems:
+            raise UserError(
+                f"{scenario.file}: {len(problems)} parameter value(s) outside the documented ranges: "
+                f"{'; '.join(problems)}. Fix: use values inside the ranges, or validate without --strict "
+                "to accept them with a warning"
+            )
         print(
             f"ok: {scenario.file} ({scenario.name}, {scenario.horizon.start}..{scenario.horizon.end}, "
             f"programmes: {', '.join(scenario.programmes) or 'none'})"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ from typing import Any
 import yaml
 
 from fupin_sim.config import yamlfile
-from fupin_sim.config.parameters import ParameterError, ParameterSet
+from fupin_sim.config.overlays import fold_parameter_files
+from fupin_sim.config.parameters import ParameterError, ParameterRangeWarning, ParameterSet
 from fupin_sim.config.settings import Horizon, Month, Setting, did_you_mean, validate_settings
 from fupin_sim.errors import ScenarioError, UserError
 from fupin_sim.programmes import validate_programmes
@@ -46,8 +48,18 @@ TOP_LEVEL = {
     "parameters": Setting("text", None, "Parameter overrides by dotted path", nullable=True),
     "programmes": Setting("text", None, "Programme settings by programme key", nullable=True),
     "outputs": Setting("text", None, "Output options (see OUTPUTS)", nullable=True),
+    "parameter_files": Setting(
+        "text", None, "Parameter overlay files (e.g. a calibration's fitted.yaml), under parameters:", nullable=True
+    ),
+    "population": Setting(
+        "text",
+        None,
+        "Households to run on: {registry: DIR} (an imported registry; default: the synthetic district)",
+        nullable=True,
+    ),
 }
-STRUCTURED_KEYS = ("targets", "parameters", "programmes", "outputs")
+STRUCTURED_KEYS = ("targets", "parameters", "programmes", "outputs", "population")
+POPULATION_KEYS = ("registry",)
 TARGETS = {
     "exit_share_cum": Setting(
         "by_year",
@@ -91,6 +103,7 @@ class Scenario:
     parameter_overrides: dict[str, Any]
     programmes: dict[str, dict[str, Any]]
     outputs: dict[str, Any]
+    population: dict[str, str] = field(default_factory=dict)
     file: str = "<dict>"
     params: ParameterSet = field(repr=False, default=None)
 
@@ -104,7 +117,7 @@ class Scenario:
                 return {k: plain(v) for k, v in value.items()}
             return value
 
-        return {
+        resolved = {
             "name": self.name,
             "description": self.description,
             "seed": self.seed,
@@ -116,10 +129,24 @@ class Scenario:
             "programmes": plain(self.programmes),
             "outputs": plain(self.outputs),
         }
+        if self.population:
+            resolved["population"] = dict(self.population)
+        return resolved
 
     def replace(self, **changes: Any) -> Scenario:
         """A re-validated copy with top-level keys changed (e.g. ``seed=7``)."""
         return scenario_from_dict({**self.to_dict(), **changes}, file=self.file)
+
+    def out_of_range(self) -> list[str]:
+        """The parameter overrides outside their documented ranges, one message each (range and source).
+
+        Loading a scenario file warns about them; ``fupin validate --strict`` refuses them.
+        """
+        return [
+            f"parameters.{problem}"
+            for path in self.parameter_overrides
+            for problem in self.params[path].range_problems()
+        ]
 
 
 def scenario_path(name_or_path: str | Path) -> Path:
@@ -137,6 +164,9 @@ def scenario_path(name_or_path: str | Path) -> Path:
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     """Load and validate a scenario from a file, a shipped name, or a mapping.
 
+    A file that sets a parameter outside its documented range loads with a
+    :class:`~fupin_sim.config.parameters.ParameterRangeWarning` per value (a mapping loads silently).
+
     Raises:
         ScenarioError: the scenario is invalid (file, key and fix in the message).
         UserError: the file does not exist.
@@ -148,7 +178,11 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
         raw, file, base_dir = _read_yaml(path), str(path), path.parent
     resolved = _resolve_extends(raw, file, base_dir, chain=(file,))
     resolved["name"] = raw.get("name") or (Path(file).stem if file != "<dict>" else "scenario")
-    return scenario_from_dict(resolved, file)
+    scenario = scenario_from_dict(resolved, file)
+    if file != "<dict>":  # a file a user wrote; not the mappings sweeps, searches and workers build
+        for problem in scenario.out_of_range():
+            warnings.warn(f"{file}: {problem}", ParameterRangeWarning, stacklevel=2)
+    return scenario
 
 
 def scenario_from_dict(raw: Mapping[str, Any], file: str = "<dict>") -> Scenario:
@@ -172,6 +206,7 @@ def scenario_from_dict(raw: Mapping[str, Any], file: str = "<dict>") -> Scenario
     targets = validate_settings(TARGETS, raw.get("targets") or {}, file, "targets", horizon)
     outputs = validate_settings(OUTPUTS, raw.get("outputs") or {}, file, "outputs", horizon)
     programmes = validate_programmes(raw.get("programmes"), file, horizon)
+    population = _population(raw.get("population") or {}, file, top["population_scale"])
     overrides = dict(raw.get("parameters") or {})
     defaults = default_parameters()
     try:
@@ -188,20 +223,60 @@ def scenario_from_dict(raw: Mapping[str, Any], file: str = "<dict>") -> Scenario
         parameter_overrides=overrides,
         programmes=programmes,
         outputs=outputs,
+        population=population,
         file=file,
         params=params,
     )
 
 
+def _population(raw: Mapping[str, Any], file: str, population_scale: float) -> dict[str, str]:
+    """``population: {registry: DIR}``: the folder, made absolute (relative to the scenario file).
+
+    A registry is run whole: ``population_scale`` (which scales the synthetic district's households
+    and, with them, budgets, capacities and the counts reported for the full district) must stay 1.
+    """
+    for key in raw:
+        if key not in POPULATION_KEYS:
+            raise ScenarioError(file, f"population.{key}", "unknown key", did_you_mean(key, POPULATION_KEYS))
+    if "registry" not in raw:
+        return {}
+    from fupin_sim.model.population_file import folder_problem  # the model package imports this module
+
+    folder = raw["registry"]
+    if not isinstance(folder, str) or not folder.strip():
+        raise ScenarioError(file, "population.registry", f"expected a folder path, got {folder!r}")
+    base = Path(file).parent if file != "<dict>" else Path.cwd()
+    path = (base / Path(folder).expanduser()).resolve()
+    problem = folder_problem(path)
+    if problem:
+        raise ScenarioError(file, "population.registry", problem)
+    if population_scale != 1:
+        raise ScenarioError(
+            file,
+            "population_scale",
+            f"an imported registry is run whole, not scaled (got {population_scale})",
+            "remove population_scale or set it to 1 (in sweep, calibration and optimiser files too)",
+        )
+    return {"registry": str(path)}
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
+    except yamlfile.DuplicateKeyError as err:
+        raise ScenarioError(str(path), err.key, f"given twice, {err.where}", yamlfile.DUPLICATE_FIX) from None
     except yaml.YAMLError as err:
         raise ScenarioError(
             str(path), "(file)", f"not valid YAML: {err}".replace("\n", " "), "fix the YAML syntax"
         ) from None
-    if data is None:
-        return {}
+    if data is None or data == {}:
+        raise ScenarioError(
+            str(path),
+            "(file)",
+            "the file is empty; a scenario names the scenario it changes and what it changes",
+            "start from 'extends: baseline' and add programmes:, parameters: or targets: "
+            "(see scenarios/decision_2016.yaml)",
+        )
     if not isinstance(data, dict):
         raise ScenarioError(str(path), "(file)", "a scenario must be a mapping of keys to values")
     return data
@@ -209,6 +284,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 def _resolve_extends(raw: dict[str, Any], file: str, base_dir: Path, chain: tuple[str, ...]) -> dict[str, Any]:
     """Merge the scenario over its ``extends`` chain (child keys win, mappings merge)."""
+    raw = fold_parameter_files(raw, file, base_dir)
     parent_name = raw.get("extends")
     if parent_name is None:
         return copy.deepcopy(raw)

@@ -32,11 +32,19 @@ REGISTERED_CAUSES = CAUSES[:-1]
 
 @dataclass
 class Population:
-    """The generated district: village, household and person columns."""
+    """The district: village, household and person columns.
+
+    Attributes:
+        keys: each household's key: an imported registry's pseudonymous keys, ``""`` for the
+            households drawn beside them; ``None`` for the synthetic district (:func:`synthetic_keys`).
+        village_names: each village's name (``V001`` … for the synthetic district).
+    """
 
     villages: VillageColumns
     households: HouseholdColumns
     persons: PersonColumns
+    keys: np.ndarray | None = None
+    village_names: np.ndarray | None = None
 
 
 def generate_population(params: ParameterSet, rng: np.random.Generator, scale: float = 1.0) -> Population:
@@ -65,6 +73,34 @@ def generate_population(params: ParameterSet, rng: np.random.Generator, scale: f
     village = _assign_villages(d, rng, registered, n_villages, n_poor_villages, scale)
     cause = np.full(n_households, CAUSE_INDEX["none"], dtype=np.int8)
     cause[registered] = rng.choice(len(REGISTERED_CAUSES), size=n_registered, p=d.cause_shares())
+    households, persons = draw_households(params, rng, registered, village, cause)
+    return Population(
+        villages=villages,
+        households=households,
+        persons=persons,
+        village_names=np.array([f"V{row + 1:03d}" for row in range(n_villages)]),
+    )
+
+
+def synthetic_keys(n_households: int) -> np.ndarray:
+    """Keys of the synthetic district's households: ``S000001``, ``S000002`` … by row."""
+    return np.char.add("S", np.char.zfill(np.arange(1, n_households + 1).astype(str), 6))
+
+
+def draw_households(
+    params: ParameterSet, rng: np.random.Generator, registered: np.ndarray, village: np.ndarray, cause: np.ndarray
+) -> tuple[HouseholdColumns, PersonColumns]:
+    """Draw households of given villages and causes: size, members, income by source, haves, motivation.
+
+    Args:
+        params: parameters; the ``district`` domain holds the aggregates.
+        rng: the generator for all draws.
+        registered: which households are registered poor.
+        village: each household's village row.
+        cause: each household's primary cause (index into ``CAUSES``).
+    """
+    d = _District(params)
+    n_households = registered.size
     size = _household_sizes(d, rng, registered)
     persons = _persons(d, rng, registered, cause, size)
 
@@ -83,7 +119,7 @@ def generate_population(params: ParameterSet, rng: np.random.Generator, scale: f
     _incomes(d, params, rng, households)
     _household_haves(d, rng, households)
     households.motivation[:] = _motivation(d, rng, registered)
-    return Population(villages=villages, households=households, persons=persons)
+    return households, persons
 
 
 class _District:

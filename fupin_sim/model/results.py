@@ -15,6 +15,8 @@ Tables:
             household's income, margin over the line and transfer share
     ledger  spending by programme, year and village
     shocks  households hit by each shock per year, registered poor vs other
+    villages  one row per village and verified year (一村一案): poor village, incidence,
+            delisting year and the five haves at that December
     panel   optional household-year panel
 """
 
@@ -32,6 +34,7 @@ import pandas as pd
 import yaml
 
 from fupin_sim.model.households import EXITED
+from fupin_sim.model.villages import VILLAGE_HAVES
 
 if TYPE_CHECKING:
     from fupin_sim.config.scenario import Scenario
@@ -49,6 +52,7 @@ PROGRAMME_SUMMARY_COLUMNS = [
     "cost_per_exit_cny",
     "cost_per_sustained_exit_cny",
 ]
+MISSING = "—"  # a missing value in every table shown (text output, notebooks, dashboards)
 JSON_YEAR_KEYS = (
     "exit_share_cum",
     "exit_target_cum",
@@ -103,6 +107,29 @@ def yearly_row(
         row[f"unspent_{key}_cny"] = None if budget is None else budget - spent
     row["spending_cny"] = float(sum(spent for spent, _ in money_by_programme.values()))
     return row
+
+
+VILLAGE_COLUMNS = ["village", "village_name", "year", "poor_village", "incidence", "delisted_year", *VILLAGE_HAVES]
+
+
+def village_rows(model: FupinModel, incidence: np.ndarray) -> pd.DataFrame:
+    """The villages at this December: poor village, incidence, delisting year (0 if not) and the five haves.
+
+    Args:
+        model: the model, just verified.
+        incidence: each village's poverty incidence (:func:`fupin_sim.model.assessment.village_incidence`).
+    """
+    villages = model.villages
+    table = {
+        "village": np.arange(len(villages)),
+        "village_name": model.village_names,
+        "year": model.year,
+        "poor_village": villages.poor_village.copy(),
+        "incidence": incidence,
+        "delisted_year": villages.delisted_year.copy(),
+    }
+    table.update({have: getattr(villages, have).copy() for have in VILLAGE_HAVES})
+    return pd.DataFrame(table, columns=VILLAGE_COLUMNS)
 
 
 def exit_shortfall_people(counts: dict[str, Any], target_share: float) -> int:
@@ -175,6 +202,7 @@ class RunResult:
     programmes: pd.DataFrame
     shocks: pd.DataFrame
     panel: pd.DataFrame | None = None
+    villages: pd.DataFrame | None = None
 
     @property
     def exits(self) -> pd.DataFrame:
@@ -201,6 +229,8 @@ class RunResult:
         }
         if self.panel is not None:
             tables["panel"] = self.panel
+        if self.villages is not None:
+            tables["villages"] = self.villages
         written = []
         for name, table in tables.items():
             path = directory / f"{name}.csv"
@@ -242,15 +272,15 @@ class RunResult:
 
 def _target(target: float | None, met: bool | None, fmt: str) -> str:
     if target is None or (isinstance(target, float) and math.isnan(target)):
-        return "-"
+        return MISSING
     return f"{fmt.format(target)} {'met' if met else 'MISSED'}"
 
 
 def _shortfall(people: float | None, paper_share: float | None) -> str:
-    """People short of the exit target and the paper share declaring it met would imply; ``-`` when none
+    """People short of the exit target and the paper share declaring it met would imply; ``—`` when none
     (no target that year, or met; the table holds missing counts as NaN)."""
     if people is None or math.isnan(people) or people == 0:
-        return "-"
+        return MISSING
     return f"{int(people):,} ({paper_share:.1%})"
 
 

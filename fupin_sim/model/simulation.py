@@ -26,8 +26,9 @@ from fupin_sim.model import income, shocks
 from fupin_sim.model.assessment import EVENT_COLUMNS, verify_year, village_incidence
 from fupin_sim.model.households import POOR, Household
 from fupin_sim.model.ledger import Ledger
-from fupin_sim.model.population import generate_population
-from fupin_sim.model.results import RunResult, programme_summary, yearly_row
+from fupin_sim.model.population import synthetic_keys
+from fupin_sim.model.population_file import build_population
+from fupin_sim.model.results import RunResult, programme_summary, village_rows, yearly_row
 from fupin_sim.model.rng import RandomStreams
 from fupin_sim.model.villages import Village, plan_delisting
 from fupin_sim.programmes import build_programmes
@@ -42,6 +43,8 @@ class FupinModel(mesa.Model):
         scenario: a :class:`~fupin_sim.config.scenario.Scenario`, a shipped scenario name,
             a path to a scenario file, or a mapping (default: ``baseline``).
         seed: override the scenario's seed (a replication's ``SeedSequence`` works too).
+        population_seed: draw the households from this seed instead (the same households under
+            every replication, as the plans of :mod:`fupin_sim.workbench.plans` need).
 
     Attributes:
         households, persons, villages: the columnar state.
@@ -50,7 +53,11 @@ class FupinModel(mesa.Model):
     """
 
     def __init__(
-        self, scenario: Scenario | str | Path | dict | None = None, *, seed: int | np.random.SeedSequence | None = None
+        self,
+        scenario: Scenario | str | Path | dict | None = None,
+        *,
+        seed: int | np.random.SeedSequence | None = None,
+        population_seed: int | None = None,
     ):
         scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario or "baseline")
         seed = scenario.seed if seed is None else seed
@@ -62,8 +69,13 @@ class FupinModel(mesa.Model):
         self.horizon = scenario.horizon
         self.streams = RandomStreams(seed)
 
-        population = generate_population(self.params, self.streams["population"], scenario.population_scale)
+        registry = scenario.population.get("registry")
+        population_rng = (
+            self.streams["population"] if population_seed is None else RandomStreams(population_seed)["population"]
+        )
+        population = build_population(self.params, population_rng, scenario.population_scale, registry)
         self.households, self.persons, self.villages = population.households, population.persons, population.villages
+        self._household_keys, self.village_names = population.keys, population.village_names
         self.first_person = (np.cumsum(self.households.size) - self.households.size).astype(np.int64)
         self.entry_income_by_source = income.rates_by_source(self.households)
         plan_delisting(self.villages, village_incidence(self), scenario.targets.get("villages_delisted_cum"))
@@ -77,9 +89,11 @@ class FupinModel(mesa.Model):
         self.broiler_price_log = 0.0
         self.wage_index = 1.0  # wage level relative to 2015, grown each January
         self.month_index = -1
+        self._month_cache: tuple[int, Month | None] = (-2, None)
         self._year_start: dict[str, int] = {}
         self._yearly: list[dict[str, Any]] = []
         self._events: list[pd.DataFrame] = []
+        self._villages: list[pd.DataFrame] = []
         self._panel: list[pd.DataFrame] = []
         self._tallies: Counter = Counter()
         for programme in self.programmes:
@@ -111,6 +125,14 @@ class FupinModel(mesa.Model):
         self._create_handles()
         return super().agents_by_type
 
+    @property
+    def household_keys(self) -> np.ndarray:
+        """Each household's key: an imported registry's pseudonymous key (``""`` for the households
+        drawn beside them), ``S000001`` … by row in the synthetic district (made on first use)."""
+        if self._household_keys is None:
+            self._household_keys = synthetic_keys(len(self.households))
+        return self._household_keys
+
     def programme(self, key: str):
         """The active programme with scenario key ``key``.
 
@@ -129,8 +151,12 @@ class FupinModel(mesa.Model):
     @property
     def current_month(self) -> Month:
         """The month being simulated (the first month before any step)."""
-        ordinal = self.horizon.start.ordinal + max(self.month_index, 0)
-        return Month(ordinal // 12, ordinal % 12 + 1)
+        index, month = self._month_cache
+        if index != self.month_index:  # read hundreds of times a month: built once per month_index
+            ordinal = self.horizon.start.ordinal + max(self.month_index, 0)
+            month = Month(ordinal // 12, ordinal % 12 + 1)
+            self._month_cache = (self.month_index, month)
+        return month
 
     @property
     def year(self) -> int:
@@ -190,6 +216,7 @@ class FupinModel(mesa.Model):
         money = {p.key: (self.ledger.spent(p.key, self.year), p.budget_cny(self.year)) for p in self.programmes}
         self._yearly.append(yearly_row(self.year, self._year_start, counts, money, self.scenario.targets))
         self._events.append(events)
+        self._villages.append(village_rows(self, village_incidence(self)))
         if self.scenario.outputs["household_panel"]:
             panel = self.households.to_frame(PANEL_COLUMNS)
             panel.insert(0, "household", np.arange(len(panel)))
@@ -211,4 +238,5 @@ class FupinModel(mesa.Model):
             programmes=programme_summary(self),
             shocks=tallies,
             panel=pd.concat(self._panel, ignore_index=True) if self._panel else None,
+            villages=pd.concat(self._villages, ignore_index=True) if self._villages else None,
         )
