@@ -2,7 +2,7 @@
 #   make run    set up .venv if needed, run the shipped scenarios on the built-in Da'an data
 #   make test   same set-up (plus Chromium and a CJK font, see browser-deps), then the whole test suite:
 #               unit tests, every notebook re-executed (nbval), the dashboard in headless Chromium
-# Also: make dashboard (the comparison and budget notebooks as a web page, Voila), make lab (JupyterLab).
+# Also: make dashboard (the notebooks as web pages, Voila, opening on a front page), make lab (JupyterLab).
 # Conda users: `conda env create -f environment.yml && conda activate fupin-sim`,
 # then `make run VENV=$CONDA_PREFIX` (or call `fupin` and `pytest` directly).
 
@@ -15,7 +15,7 @@ OUT ?= results
 DASHBOARD_PORT ?= 8866
 LAB_PORT ?= 8888
 
-.PHONY: run test lint format bench bench-sweep setup clean dashboard lab browser-deps
+.PHONY: run test lint format bench bench-sweep setup clean dashboard lab browser-deps docs docs-serve
 
 setup: $(STAMP)
 
@@ -32,12 +32,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/fupin run $(SCENARIOS) --out $(OUT)
 
-test: $(STAMP) browser-deps lint
+test: $(STAMP) browser-deps lint docs
 	$(BIN)/python -m pytest
 
 # The same checks as .pre-commit-config.yaml: ruff's rules (pyproject.toml), ruff's formatting, and
 # notebooks committed without outputs. `make format` applies the fixes ruff can make by itself.
-LINTED := fupin_sim tests benchmarks notebooks
+LINTED := fupin_sim tests benchmarks notebooks $(wildcard docs/*.py)
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
@@ -64,16 +64,25 @@ browser-deps:
 	echo "installing$$missing (apt-get)"; \
 	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq$$missing >/dev/null
 
-# The comparison (02) and budget (03) notebooks as web pages, code hidden (Voila, localhost only).
+# The notebooks as web pages, code hidden (Voila, localhost only): the address opens the front page
+# (notebooks/00_start.ipynb, fupin_sim/workbench/dashboard.py), not Voila's file list; a browser opens on it.
 dashboard: $(STAMP)
-	@echo "Dashboards (Ctrl-C stops):"
-	@echo "  compare scenarios: http://127.0.0.1:$(DASHBOARD_PORT)/voila/render/02_compare_scenarios.ipynb"
-	@echo "  tune budgets:      http://127.0.0.1:$(DASHBOARD_PORT)/voila/render/03_budget_tuning.ipynb"
-	$(BIN)/voila notebooks --no-browser --port=$(DASHBOARD_PORT) --Voila.ip=127.0.0.1 --classic_tree=True --strip_sources=True
+	@echo "Dashboards (Ctrl-C stops): open http://127.0.0.1:$(DASHBOARD_PORT)/ (the front page; ?lang=zh for 中文)"
+	$(BIN)/python -m fupin_sim.workbench.dashboard notebooks --port=$(DASHBOARD_PORT) --Voila.ip=127.0.0.1 --strip_sources=True
 
 # JupyterLab on the notebooks (the kernel is this environment's Python); open the URL it prints.
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks --no-browser --port=$(LAB_PORT) --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# The documentation site (mkdocs.yml, docs/): built into site/ with --strict, so a broken link, a
+# missing page or a docstring that disagrees with its signature fails (make test builds it too).
+DOCS_PORT ?= 8000
+export NO_MKDOCS_2_WARNING := 1
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
+
+docs-serve: $(STAMP)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
@@ -82,4 +91,4 @@ bench-sweep: $(STAMP)
 	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache site

@@ -13,13 +13,21 @@ from matplotlib.figure import Figure
 from fupin_sim import load_scenario, run_scenario
 from fupin_sim.config.scenario import SCENARIO_DIR
 from fupin_sim.experiments.replications import compare
+from fupin_sim.model.villages import VILLAGE_HAVES
 from fupin_sim.programmes import REGISTRY
 from fupin_sim.programmes.base import TARGETING_ORDERS
 from fupin_sim.workbench import charts
-from fupin_sim.workbench.charts import LABELS
+from fupin_sim.workbench.labels import LABELS
+from fupin_sim.workbench.risk import FLAGS
 
 SCALE = 0.05
-CHARTS = (charts.exit_progress, charts.villages_delisted, charts.returns_and_new_poor, charts.spending_by_programme)
+CHARTS = (
+    charts.exit_progress,
+    charts.villages_delisted,
+    charts.returns_and_new_poor,
+    charts.spending_by_programme,
+    charts.exits_by_pathway,
+)
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +161,128 @@ def test_both_languages_name_every_programme_scenario_and_targeting_order():
         assert shipped <= set(LABELS[lang]["scenario_names"])
         assert set(TARGETING_ORDERS) <= set(LABELS[lang]["targeting_names"])
         assert LABELS[lang]["outcomes"].keys() == LABELS["en"]["outcomes"].keys()
+
+
+PATHWAYS = ("wage", "farm", "industry", "property", "haves", "transfer")
+
+
+def village_table() -> pd.DataFrame:
+    """Three poor villages and a non-poor one over three years (the form of RunResult.villages)."""
+    rows = []
+    for village, delisted, lacking in (
+        (0, 2016, ()),
+        (1, 2017, ("road",)),
+        (2, 0, ("clinic", "broadband")),
+        (3, 0, ()),
+    ):
+        for offset, year in enumerate((2016, 2017, 2018)):
+            haves = {have: have not in lacking for have in VILLAGE_HAVES}
+            rows.append(
+                {
+                    "village": village,
+                    "year": year,
+                    "poor_village": village < 3,
+                    "incidence": 0.2 - 0.05 * offset + 0.01 * village,
+                    "delisted_year": delisted,
+                    **haves,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_exits_by_pathway_stack_to_the_exits_with_transfers_on_top(run):
+    ax = charts.exits_by_pathway(run).axes[0]
+    by_year: dict[int, list] = {}
+    for bar in ax.patches:
+        by_year.setdefault(round(bar.get_x() + bar.get_width() / 2), []).append(bar)
+    yearly = run.yearly.set_index("year")
+    expected = yearly[[f"exits_via_{p}" for p in PATHWAYS]].sum(axis=1) / SCALE
+    assert {year: sum(b.get_height() for b in bars) for year, bars in by_year.items()} == pytest.approx(
+        expected.to_dict()
+    )
+    for year, bars in by_year.items():
+        top = bars[-1]  # drawn last, from the highest base
+        assert top.get_y() == max(bar.get_y() for bar in bars)
+        assert top.get_height() == pytest.approx(yearly.at[year, "exits_via_transfer"] / SCALE)
+    legend = [text.get_text() for text in ax.figure.legends[0].get_texts()]
+    assert legend == [LABELS["en"]["pathway_names"][p] for p in PATHWAYS]
+
+
+def test_calibration_rows_are_figures_relative_to_the_published_value_in_both_table_forms():
+    current = pd.DataFrame(
+        {
+            "figure": ["a", "b"],
+            "unit": ["households", "share"],
+            "published": [100.0, 0.2],
+            "model": [50.0, 0.4],
+        }
+    )
+    ax = charts.calibration(current).axes[0]
+    rows = dict(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True))
+    assert [rows[position] for position in sorted(rows, reverse=True)] == ["a", "b"]  # first figure on top
+    dots = ax.collections[0].get_offsets()
+    assert sorted(map(tuple, dots.tolist())) == [(0.5, 1.0), (2.0, 0.0)]
+    extended = current.assign(
+        p05=[40.0, 0.3], p95=[60.0, 0.5], low=[90.0, 0.18], high=[110.0, 0.22], within=False, held_out=[False, True]
+    )
+    ax = charts.calibration(extended, "zh" if charts.find_cjk_font() else "en").axes[0]
+    text = LABELS["zh" if charts.find_cjk_font() else "en"]
+    assert f"b ({text['held_out']})" in [t.get_text() for t in ax.get_yticklabels()]
+    intervals = [c for c in ax.collections if c.get_label() == text["model_interval"]][0]
+    assert [segment[:, 0].tolist() for segment in intervals.get_segments()] == [
+        pytest.approx([0.4, 0.6]),
+        pytest.approx([1.5, 2.5]),
+    ]
+    notes = [t.get_text() for t in ax.texts]
+    assert any("50" in note and "100" in note for note in notes) and any("40.0%" in note for note in notes)
+
+
+def test_the_village_grid_outlines_the_delisting_year_and_names_the_missing_haves():
+    figure = charts.village_grid(village_table())
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Village 0", "Village 1", "Village 2"]  # poor only
+    outlined = sorted((round(p.get_x() + 0.5), round(p.get_y() + 0.5)) for p in ax.patches if not p.get_fill())
+    assert outlined == [(0, 0), (1, 1)]  # village 0 in 2016, village 1 in 2017; village 2 not delisted
+    notes = [t.get_text() for t in ax.texts]
+    assert LABELS["en"]["all_haves"] in notes
+    assert "missing: Hardened road" in notes and "missing: Clinic, Broadband" in notes
+    assert "20.0%" in notes  # each cell labelled with its incidence
+    assert len(charts.village_grid(village_table(), poor_only=False).axes[0].get_yticklabels()) == 4
+    named = village_table().assign(village_name=lambda t: "V" + t.village.astype(str))
+    assert [t.get_text() for t in charts.village_grid(named).axes[0].get_yticklabels()] == ["V0", "V1", "V2"]
+
+
+def test_at_risk_bars_are_sorted_with_the_most_households_on_top():
+    households = pd.DataFrame(
+        {
+            "household": range(6),
+            "village": [1, 1, 1, 2, 2, 3],
+            "cause": ["illness", "illness", "disability", "illness", "other", "other"],
+            "people": [2, 3, 1, 4, 2, 1],
+            "at_risk": [True, True, False, True, False, False],
+            "monitored": [True, False, False, False, False, False],
+            **{flag: [False] * 6 for flag in FLAGS},
+        }
+    )
+    ax = charts.at_risk_bars(households, "village").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Village 3", "Village 2", "Village 1"]
+    assert [bar.get_width() for bar in ax.patches] == [0, 1, 2]
+    ax = charts.at_risk_bars(households, "cause", top=2).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Disability", "Illness"]
+
+
+def test_every_new_chart_draws_in_chinese_and_saves_as_png_and_svg(run, tmp_path):
+    if charts.find_cjk_font() is None:
+        pytest.skip("no CJK font installed")
+    table = pd.DataFrame({"figure": ["a"], "unit": ["share"], "published": [0.2], "model": [0.3]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures = {
+            "pathways": charts.exits_by_pathway(run, "zh"),
+            "calibration": charts.calibration(table, "zh"),
+            "villages": charts.village_grid(village_table(), "zh"),
+        }
+        for key, figure in figures.items():
+            assert charts.save(figure, tmp_path / f"{key}.png").stat().st_size > 0
+            assert "<svg" in charts.save(figure, tmp_path / f"{key}.svg").read_text(encoding="utf-8")
+    assert figures["villages"].axes[0].get_yticklabels()[0].get_text() == "0号村"

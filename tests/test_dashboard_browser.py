@@ -1,10 +1,12 @@
-"""The budget dashboard as a planner sees it: Voila serves notebooks/03_budget_tuning.ipynb on
-localhost and headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; no browser is
-downloaded) loads it, reads the outcome panel, moves a budget slider and waits for the panel to
-change, with no error in the page or the browser console.
+"""The dashboards as a planner sees them: Voila serves notebooks/ as `make dashboard` does (its address
+opens the front page, 00_start.ipynb) and headless Chromium (Debian's /usr/bin/chromium, driven by
+Playwright; no browser is downloaded) opens the front page and every dashboard in Chinese and in
+English: no error in the page or the browser console, no number with more than two decimals or an
+exponent, table headers in the chosen language, and a screenshot of each page under the test's
+temporary folder. On the budget dashboard a budget slider is moved and the outcome panel must change.
 
-Needs Debian's chromium (`make browser-deps` installs it as root). Without it the test skips,
-except where ``FUPIN_REQUIRE_BROWSER=1`` (``.ci/run``), where it fails.
+Needs Debian's chromium (`make browser-deps` installs it as root). Without it the tests skip,
+except where ``FUPIN_REQUIRE_BROWSER=1`` (``.ci/run``), where they fail.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from fupin_sim.workbench.dashboard import FRONT_PAGE, available_pages
 
 try:
     from playwright.sync_api import sync_playwright
@@ -26,7 +31,8 @@ except ImportError:  # the dev extra is not installed
     sync_playwright = None
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "03_budget_tuning.ipynb"
+NOTEBOOKS = ROOT / "notebooks"
+BUDGET_PAGE = "voila/render/03_budget_tuning.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -40,10 +46,25 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # no name leaves the machine
 ]
 VOILA_STARTUP_S = 60  # until Voila listens
-PAGE_LOAD_MS = 120_000  # until the panel shows numbers: kernel start, imports, first run of the outcomes
+PAGE_LOAD_MS = (
+    240_000  # until a page has run its notebook and shows numbers (pages load two at a time; shared CI cores)
+)
 REFRESH_MS = 30_000  # until the panel changes after a slider move (the issue asks < 2 s; CI machines are shared)
 SLIDER = "Industry"  # the slider moved: the industry budget, set to zero
 LOCAL_HOST = "127.0.0.1"
+# what shows that a page has finished: a CSS selector whose text has a digit
+READY = {
+    FRONT_PAGE: ".fupin-front-page",
+    "02_compare_scenarios.ipynb": ".fupin-target-table",
+    "03_budget_tuning.ipynb": ".fupin-outcomes",
+}
+PAGE_NOTEBOOKS = [FRONT_PAGE, *available_pages(NOTEBOOKS).values()]
+# a number with more than two decimals, or with an exponent (not inside a word such as a pseudonym)
+UNREADABLE_NUMBER = re.compile(r"\b\d+\.\d{3,}\b|\b\d+(?:\.\d+)?[eE][+-]?\d+\b")
+LANGUAGES = ("zh", "en")
+VIEWPORT = {"width": 1280, "height": 4000}  # tall: Voila scrolls inside the page, so a screenshot shows the viewport
+PARALLEL_PAGES = 2  # pages loading at once (each runs its notebook in its own kernel)
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _unavailable(reason: str) -> None:
@@ -87,29 +108,29 @@ def _stop(process: subprocess.Popen) -> int | None:
         return None
 
 
-@pytest.fixture
-def voila_url(tmp_path):
-    """Voila serving the budget notebook on a free localhost port; stopped after the test."""
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Voila serving notebooks/ as `make dashboard` does, on a free localhost port; stopped after the tests."""
     if sync_playwright is None:
         _unavailable("playwright is not installed (pip install -e '.[dev]')")
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} not found (Debian package chromium)")
     port = _free_port()
-    log = tmp_path / "voila.log"
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "voila",
-                str(NOTEBOOK),
+                "fupin_sim.workbench.dashboard",
+                str(NOTEBOOKS),
                 "--no-browser",
                 f"--port={port}",
                 f"--Voila.ip={LOCAL_HOST}",
                 "--Voila.port_retries=0",
                 "--strip_sources=True",
             ],
-            cwd=NOTEBOOK.parent,
+            cwd=NOTEBOOKS,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, killed whole if it hangs
@@ -122,68 +143,180 @@ def voila_url(tmp_path):
     assert status == 0, f"Voila did not stop cleanly (status {status}):\n{log.read_text(errors='replace')}"
 
 
-def test_budget_dashboard_loads_and_a_slider_refreshes_the_outcome_panel(voila_url, tmp_path):
-    errors: list[str] = []
-    outside: list[tuple[str, str]] = []
+class Browser:
+    """Headless Chromium on the site: pages, the errors they raise, and requests that would leave the machine."""
 
-    def route(request_route):
+    def __init__(self, playwright, site: str, profile: Path):
+        self.site, self.errors, self.outside = site, [], []
+        self.context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, viewport=VIEWPORT
+        )
+        self.context.route("**/*", self._route)
+
+    def _route(self, request_route):
         request = request_route.request
-        if request.url.startswith(voila_url):
+        if request.url.startswith(self.site):
             request_route.continue_()
             return
         # Nothing leaves the machine: Voila's page template links Font Awesome's CSS on a CDN (a
         # copy is in its bundle); answered here with an empty stylesheet.
-        outside.append((request.resource_type, request.url))
+        self.outside.append((request.resource_type, request.url))
         request_route.fulfill(status=200, body="", content_type="text/css")
 
+    def start(self, path: str):
+        """A new page at ``site + path``, its request sent (Voila runs its cells meanwhile), errors recorded."""
+        page = self.context.new_page()
+        page.on("console", lambda message: message.type == "error" and self.errors.append(f"console: {message.text}"))
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        page.goto(self.site + path, timeout=PAGE_LOAD_MS, wait_until="commit")
+        return page
+
+    def finish(self, page):
+        """Wait until a started page has loaded (every cell run) and Voila's spinner is gone."""
+        page.wait_for_load_state("load", timeout=PAGE_LOAD_MS)
+        page.locator("#loading").wait_for(state="hidden", timeout=PAGE_LOAD_MS)
+        return page
+
+    def open(self, path: str):
+        """A new page at ``site + path``, loaded."""
+        return self.finish(self.start(path))
+
+
+@dataclass
+class Shown:
+    """What a page showed: its text, its output tables' headers, error outputs and visible code."""
+
+    text: str
+    headers: list[str]
+    error_outputs: int
+    code_cells_visible: int
+    front_title: str | None
+
+
+@pytest.fixture(scope="module")
+def browser(site, tmp_path_factory):
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),  # a fresh user-data dir
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-        )
+        opened = Browser(playwright, site, tmp_path_factory.mktemp("chromium-profile"))
         try:
-            context.route("**/*", route)
-            page = context.new_page()
-            page.on("console", lambda message: message.type == "error" and errors.append(f"console: {message.text}"))
-            page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-
-            page.goto(voila_url, timeout=PAGE_LOAD_MS)
-            panel = page.locator(".fupin-outcomes")
-            panel.wait_for(state="visible", timeout=PAGE_LOAD_MS)
-            page.wait_for_function(
-                "selector => /\\d/.test(document.querySelector(selector).innerText)",
-                arg=".fupin-outcomes",
-                timeout=PAGE_LOAD_MS,
-            )
-            before = panel.inner_text()
-            assert re.search(r"\d+\s*%", before), before  # target probabilities as percentages
-            assert re.search(r"\d{1,3}(,\d{3})+", before), before  # yuan with thousands separators
-            assert page.locator(".jp-CodeCell").count() > 0
-            assert page.locator(".jp-CodeCell .jp-InputArea, .cm-editor").count() == 0  # no code visible
-
-            slider = page.locator(".widget-slider", has_text=SLIDER)
-            handle = slider.locator("[role=slider]")
-            assert float(handle.get_attribute("aria-valuenow")) > 0
-            handle.focus()
-            moved_at = time.monotonic()
-            page.keyboard.press("Home")  # the slider's minimum: no industry budget
-            page.wait_for_function(
-                "([selector, old]) => document.querySelector(selector).innerText !== old",
-                arg=[".fupin-outcomes", before],
-                timeout=REFRESH_MS,
-            )
-            refresh_s = time.monotonic() - moved_at
-            after = panel.inner_text()
-
-            assert float(handle.get_attribute("aria-valuenow")) == 0
-            assert re.search(r"\d", after) and after != before
-            assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
-            assert "Traceback" not in page.locator("body").inner_text()
+            yield opened
         finally:
-            context.close()
+            opened.context.close()
+    assert all(kind in ("stylesheet", "font") for kind, _ in opened.outside), opened.outside
 
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory):
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def _wait_ready(page, notebook: str) -> None:
+    selector = READY.get(notebook)
+    if selector is None:  # a page of tables and charts: its outputs arrive with the page
+        page.locator(".jp-OutputArea-output").first.wait_for(state="visible", timeout=PAGE_LOAD_MS)
+        return
+    page.locator(selector).wait_for(state="visible", timeout=PAGE_LOAD_MS)
+    page.wait_for_function(
+        "selector => /\\d/.test(document.querySelector(selector).innerText)", arg=selector, timeout=PAGE_LOAD_MS
+    )
+
+
+def _no_error_shown(page) -> None:
+    assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body and "There was an error when executing cell" not in body
+
+
+def test_the_address_opens_the_front_page_not_the_file_list(browser, screenshots):
+    page = browser.open("?lang=zh")
+    assert page.url.endswith(f"/voila/render/{FRONT_PAGE}?lang=zh")
+    front = page.locator(".fupin-front-page")
+    front.wait_for(state="visible", timeout=PAGE_LOAD_MS)
+    links = [link.get_attribute("href") for link in front.locator("a").all()]
+    assert f"{FRONT_PAGE}?lang=en" in links  # the language switch
+    assert {f"{notebook}?lang=zh" for notebook in PAGE_NOTEBOOKS[1:]} <= set(links)
+    assert CJK.search(front.locator("h1").inner_text())
+    page.screenshot(path=screenshots / "root_zh.png", full_page=True)
+    page.close()
+    assert not browser.errors, "\n".join(browser.errors)
+
+
+@pytest.fixture(scope="module")
+def shown(browser, screenshots) -> dict[tuple[str, str], Shown]:
+    """Every page in both languages, PARALLEL_PAGES at a time (their kernels run side by side); a
+    screenshot of each; then closed (Voila stops its kernel)."""
+    wanted = [(notebook, lang) for lang in LANGUAGES for notebook in PAGE_NOTEBOOKS]
+    seen = {}
+    for first in range(0, len(wanted), PARALLEL_PAGES):
+        batch = {
+            key: browser.start(f"voila/render/{key[0]}?lang={key[1]}") for key in wanted[first : first + PARALLEL_PAGES]
+        }
+        for (notebook, lang), page in batch.items():
+            try:
+                browser.finish(page)
+                _wait_ready(page, notebook)
+                front = page.locator(".fupin-front-page h1")
+                seen[notebook, lang] = Shown(
+                    text=page.locator("body").inner_text(),
+                    headers=[h.strip() for h in page.locator(".jp-OutputArea th").all_inner_texts()],
+                    error_outputs=page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count(),
+                    code_cells_visible=page.locator(".jp-CodeCell .jp-InputArea, .cm-editor").count(),
+                    front_title=front.inner_text() if front.count() else None,
+                )
+                page.screenshot(path=screenshots / f"{Path(notebook).stem}_{lang}.png", full_page=True)
+            finally:
+                page.close()
+    return seen
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("notebook", PAGE_NOTEBOOKS)
+def test_each_page_opens_in_the_chosen_language_with_readable_numbers(browser, shown, notebook, lang):
+    page = shown[notebook, lang]
+    assert page.error_outputs == 0 and "Traceback" not in page.text
+    assert "There was an error when executing cell" not in page.text
+    assert page.code_cells_visible == 0
+    assert not UNREADABLE_NUMBER.findall(page.text), UNREADABLE_NUMBER.findall(page.text)
+    headers = [h for h in page.headers if re.search(r"[^\d\s.,%—-]", h)]  # not a row number or a year
+    if lang == "zh":
+        assert all(CJK.search(h) for h in headers), [h for h in headers if not CJK.search(h)]
+    else:
+        assert not [h for h in headers if CJK.search(h)]
+    if notebook == FRONT_PAGE:
+        assert bool(CJK.search(page.front_title)) == (lang == "zh")
+    assert not browser.errors, "\n".join(browser.errors)
+
+
+def test_budget_dashboard_loads_and_a_slider_refreshes_the_outcome_panel(browser):
+    page = browser.open(BUDGET_PAGE)
+    try:
+        panel = page.locator(".fupin-outcomes")
+        _wait_ready(page, "03_budget_tuning.ipynb")
+        before = panel.inner_text()
+        assert re.search(r"\d+\s*%", before), before  # target probabilities as percentages
+        assert re.search(r"\d{1,3}(,\d{3})+", before), before  # yuan with thousands separators
+        assert page.locator(".jp-CodeCell").count() > 0
+        assert page.locator(".jp-CodeCell .jp-InputArea, .cm-editor").count() == 0  # no code visible
+        targeting = page.locator(".widget-dropdown select")
+        assert targeting.locator("option:checked").inner_text().replace("\xa0", " ").startswith("As in the scenario: ")
+
+        slider = page.locator(".widget-slider", has_text=SLIDER)
+        handle = slider.locator("[role=slider]")
+        assert float(handle.get_attribute("aria-valuenow")) > 0
+        handle.focus()
+        moved_at = time.monotonic()
+        page.keyboard.press("Home")  # the slider's minimum: no industry budget
+        page.wait_for_function(
+            "([selector, old]) => document.querySelector(selector).innerText !== old",
+            arg=[".fupin-outcomes", before],
+            timeout=REFRESH_MS,
+        )
+        refresh_s = time.monotonic() - moved_at
+        after = panel.inner_text()
+
+        assert float(handle.get_attribute("aria-valuenow")) == 0
+        assert re.search(r"\d", after) and after != before
+        _no_error_shown(page)
+    finally:
+        page.close()
     print(f"outcome panel refreshed {refresh_s:.2f} s after the slider moved")
-    assert not errors, "\n".join(errors)
-    assert all(kind in ("stylesheet", "font") for kind, _ in outside), outside
+    assert not browser.errors, "\n".join(browser.errors)

@@ -6,8 +6,8 @@ import openpyxl
 import pytest
 
 from fupin_sim import FupinModel, load_scenario
-from fupin_sim.workbench.charts import LABELS
-from fupin_sim.workbench.exports import header, to_excel
+from fupin_sim.workbench.exports import to_excel
+from fupin_sim.workbench.labels import LABELS, header
 from fupin_sim.workbench.risk import at_risk_households
 
 
@@ -45,16 +45,22 @@ def test_sheets_in_chinese_and_english(workbooks):
     assert workbooks["en"].sheetnames == ["yearly", "ledger", "at risk", "programmes"]
 
 
-def test_every_chinese_header_is_translated_and_english_keeps_the_column_names(run, workbooks):
+def test_every_header_is_translated_in_both_languages(run, workbooks):
     result, at_risk = run
-    tables = {"年度汇总": result.yearly, "资金台账": result.ledger, "返贫风险": at_risk, "项目": result.programmes}
-    for sheet, table in tables.items():
-        headers = rows(workbooks["zh"][sheet])[0]
-        assert headers == [header(column, "zh") for column in table.columns]
-        untranslated = [h for h, column in zip(headers, table.columns, strict=True) if h == column]
-        assert untranslated == [], f"{sheet}: no Chinese header for {untranslated}"
-    assert rows(workbooks["en"]["yearly"])[0] == list(result.yearly.columns)
+    tables = {"yearly": result.yearly, "ledger": result.ledger, "at_risk": at_risk, "programmes": result.programmes}
+    for lang, workbook in workbooks.items():
+        for key, table in tables.items():
+            headers = rows(workbook[LABELS[lang]["sheets"][key]])[0]
+            assert headers == [header(column, lang) for column in table.columns]
+            untranslated = [h for h, column in zip(headers, table.columns, strict=True) if h == column]
+            assert untranslated == [], f"{lang} {key}: no header for {untranslated}"
     assert header("spending_industry_cny", "zh") == "产业扶贫支出（元）"
+    assert header("spending_industry_cny", "en") == "Industry: spending (yuan)"
+
+
+def test_english_names_programmes_and_causes(run, workbooks):
+    ledger = rows(workbooks["en"]["ledger"])
+    assert {row[0] for row in ledger[1:]} <= set(LABELS["en"]["programme_names"].values())
 
 
 def test_numbers_stay_numbers_with_money_and_share_formats(run, workbooks):

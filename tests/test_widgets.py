@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
+import yaml
 
 from fupin_sim import UserError, load_scenario
+from fupin_sim.config.scenario import SCENARIO_DIR
 from fupin_sim.workbench import widgets
-from fupin_sim.workbench.charts import LABELS
+from fupin_sim.workbench.formatting import MISSING
+from fupin_sim.workbench.labels import LABELS
 from fupin_sim.workbench.widgets import (
     BudgetDashboard,
     ComparisonDashboard,
@@ -35,13 +39,11 @@ QUICK = {"population_scale": 0.05, "reps": 2}
 
 
 def test_default_budgets_are_the_budgeted_programmes_2016_money():
-    assert default_budgets() == {
-        "infrastructure": 15e6,
-        "industry": 20e6,
-        "employment": 5e6,
-        "relocation": 80e6,
-        "microcredit": 3e6,
-    }
+    written = yaml.safe_load((SCENARIO_DIR / "decision_2016.yaml").read_text(encoding="utf-8"))["programmes"]
+    expected = {key: float(s["budget_cny"][2016]) for key, s in written.items() if "budget_cny" in s}
+    assert default_budgets() == expected
+    assert set(expected) == {"infrastructure", "industry", "employment", "relocation", "microcredit"}
+    assert expected["industry"] == 20e6  # entitlements (低保, health, education) have no budget and no slider
 
 
 def test_budget_scenario_sets_each_years_budget_and_every_targeting_order():
@@ -70,7 +72,10 @@ def test_the_outcome_panel_formats_every_outcome():
     outcomes = dict.fromkeys(OUTCOME_KEYS, 0.5) | {"spending_cny": 1_234_567.0, "p_villages_2017": math.nan}
     panel = format_outcomes(outcomes, "zh")
     assert LABELS["zh"]["outcomes"]["spending_cny"] in panel and "1,234,567" in panel and "50%" in panel
-    assert "–" in panel  # no target: no probability
+    assert MISSING in panel  # no target: no probability
+    assert "returns" not in panel  # every key has its label
+    assert format_outcomes({"returns_by_2020": 12.6, "exit_share_2017": 0.61492}, "en").count("13") == 1
+    assert "61.5%" in format_outcomes({"exit_share_2017": 0.61492}, "en")
 
 
 def test_a_slider_change_reruns_the_outcomes_and_updates_the_panel(monkeypatch):
@@ -126,7 +131,9 @@ def test_the_comparison_dashboard_runs_charts_and_follows_the_selection():
     dashboard = ComparisonDashboard(["decision_2016", "baseline", "transfers_only"], reps=1, population_scale=0.02)
     assert "fupin-target-table" in dashboard.table._dom_classes
     assert "Decision of 2016" in dashboard.table.value and "Baseline (no decision)" in dashboard.table.value
-    assert len(dashboard.figures) == 4
+    assert len(dashboard.figures) == 5
+    assert not re.search(r"\d\.\d{3}|e[+-]\d", dashboard.table.value)  # probabilities as percentages
+    assert "%" in dashboard.table.value
     assert dashboard.result.experiment.reference == "decision_2016"
 
     dashboard.scenarios.value = ("baseline", "transfers_only")
@@ -158,3 +165,30 @@ def test_the_comparison_dashboard_starts_with_the_reference_asked_for():
     )
     assert dashboard.reference.value == "baseline"
     assert dashboard.result.experiment.reference == "baseline"
+
+
+def test_the_targeting_dropdown_opens_on_the_scenarios_own_targeting_by_name(monkeypatch):
+    monkeypatch.setattr(widgets, "budget_outcomes", lambda budgets_cny, targeting, **options: {"targeting": targeting})
+    monkeypatch.setattr(widgets, "format_outcomes", lambda outcomes, lang: str(outcomes["targeting"]))
+    dashboard = BudgetDashboard(lang="zh")
+    assert dashboard.targeting.value == widgets.AS_SCENARIO
+    assert dashboard.targeting.label == "按情景设定：最贫困户优先、因户施策、计划摘帽村优先"
+    assert dashboard.outcomes.value == "None"  # each programme keeps the scenario's order
+    dashboard.targeting.value = "random"
+    assert dashboard.outcomes.value == "random"
+    assert widgets.scenario_targeting("decision_2016") == ["poorest_first", "cause_matched", "village_plan"]
+    assert widgets.as_scenario_label("decision_2016", "en").startswith("As in the scenario: Poorest first, ")
+
+
+def test_the_front_page_links_every_page_there_in_the_chosen_language(tmp_path):
+    from fupin_sim.workbench import dashboard
+
+    (tmp_path / dashboard.PAGES["compare"]).write_text("{}", encoding="utf-8")
+    page = dashboard.front_page_html("zh", tmp_path)
+    assert f"href='{dashboard.PAGES['compare']}?lang=zh'" in page
+    assert LABELS["zh"]["pages"]["compare"][1] in page  # what the page answers
+    assert f"href='{dashboard.PAGES['budgets']}" not in page  # no notebook, no link
+    assert LABELS["zh"]["unavailable"] in page
+    assert f"href='{dashboard.FRONT_PAGE}?lang=en'" in page  # the language switch
+    assert all(LABELS["en"]["pages"][key][0] in dashboard.front_page_html("en") for key in dashboard.PAGES)
+    assert set(dashboard.available_pages()) >= {"compare", "budgets", "risk", "calibration"}

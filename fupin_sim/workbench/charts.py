@@ -15,13 +15,15 @@ object knows its ``population_scale``; for a bare table pass ``population_scale`
 
 Chinese labels (``lang="zh"``) need a CJK font (:func:`find_cjk_font`, e.g.
 ``apt-get install fonts-noto-cjk``); without one the chart falls back to English
-labels with a warning, never to boxes. All label strings, also those of
-:mod:`fupin_sim.workbench.exports` and :mod:`fupin_sim.workbench.widgets`, are in :data:`LABELS`.
+labels with a warning, never to boxes. All label strings, also those of the tables, the
+dashboards and the Excel workbook, are in :data:`fupin_sim.workbench.labels.LABELS`.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import re
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -34,11 +36,15 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FixedLocator, MaxNLocator, NullFormatter, PercentFormatter, StrMethodFormatter
 
+from fupin_sim.model.villages import VILLAGE_HAVES
 from fupin_sim.programmes import REGISTRY
+from fupin_sim.workbench.formatting import by_unit, format_share
+from fupin_sim.workbench.labels import LABELS, header, labels, name
+from fupin_sim.workbench.risk import at_risk_by
 
-LANGUAGES = ("en", "zh")
 CJK_FONT_FAMILIES = (
     "Noto Sans CJK SC",
     "Source Han Sans SC",
@@ -52,6 +58,7 @@ CJK_FONT_FAMILIES = (
     "PingFang SC",
     "Heiti SC",
 )
+CJK_FONT_FILE = re.compile(r"CJK|SourceHan|wqy|WenQuanYi", re.IGNORECASE)  # font files worth adding when missed
 LONG_COLUMNS = ["scenario", "year", "outcome", "mean", "p05", "p95"]
 # outcomes that count households, people or money: multiplied up to the full district
 SCALED_OUTCOME_PREFIXES = (
@@ -65,260 +72,19 @@ SCALED_OUTCOME_PREFIXES = (
     "registered_",
 )
 SAVE_FORMATS = {".png": "png", ".svg": "svg"}
+# exits by pathway, bottom to top: own earnings (造血) in greens, haves in grey, transfers (输血) in red
+PATHWAY_COLOURS = {
+    "wage": "#1b7837",
+    "farm": "#5aae61",
+    "industry": "#a6dba0",
+    "property": "#d9f0d3",
+    "haves": "#bababa",
+    "transfer": "#d6604d",
+}
+RATIO_TICKS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # calibration: model ÷ published
+DARK_CELL_SHARE = 0.6  # village grid: cells above this share of the highest incidence get white text
 PNG_DPI = 150  # saved files
 DISPLAY_DPI = 100  # notebooks and dashboards
-
-LABELS: dict[str, dict[str, Any]] = {
-    "en": {
-        # charts
-        "year": "Year",
-        "exit_title": "Registered poor people exited (cumulative share)",
-        "exit_axis": "Share of the 2015 registered poor",
-        "villages_title": "Poor villages delisted (cumulative)",
-        "villages_axis": "Villages",
-        "returns_title": "Returns to poverty",
-        "new_poor_title": "New poor",
-        "households_axis": "Households per year",
-        "spending_title": "Spending by programme",
-        "money_axis": "Million yuan",
-        "money_divisor": 1e6,
-        "target": "Target",
-        "band": "5–95 % of replications",
-        "this_run": "This run",
-        # the comparison's target table
-        "exit_target_column": "Exit target {year} ({target:.0%})",
-        "village_target_column": "Village target {year} ({target:.0f})",
-        "scenario": "Scenario",
-        # widgets
-        "targeting": "Targeting",
-        "budget_slider": "{programme} (M yuan/yr)",
-        "scenarios": "Scenarios",
-        "replications": "Replications",
-        "reference": "Reference",
-        "run": "Run",
-        "outcome": "Outcome",
-        "value": "Value",
-        "outcomes": {
-            "p_exit_2016": "Probability of meeting the 2016 exit target",
-            "p_exit_2017": "Probability of meeting the 2017 exit target",
-            "p_villages_2016": "Probability of meeting the 2016 village target",
-            "p_villages_2017": "Probability of meeting the 2017 village target",
-            "exit_share_2017": "Share exited by 2017",
-            "returns_by_2020": "Returns to poverty 2016–2020 (households)",
-            "cost_per_sustained_exit_cny": "Cost per sustained exit (yuan)",
-            "transfer_dependent_share": "Exits dependent on transfers",
-            "spending_cny": "Spending 2016–2020 (yuan)",
-        },
-        # exports: sheet names; English headers are the column names (spending_<programme>_cny …)
-        "sheets": {"yearly": "yearly", "ledger": "ledger", "at_risk": "at risk", "programmes": "programmes"},
-        "columns": {},
-        "programme_columns": {},
-        # names
-        "programme_names": {
-            "education": "Education",
-            "employment": "Employment",
-            "health": "Health",
-            "industry": "Industry",
-            "infrastructure": "Village infrastructure",
-            "microcredit": "Micro-credit",
-            "relocation": "Relocation and housing",
-            "social_assistance": "Social assistance",
-        },
-        "scenario_names": {
-            "baseline": "Baseline (no decision)",
-            "decision_2016": "Decision of 2016",
-            "transfers_only": "Transfers only",
-            "development_first": "Development first",
-            "health_first": "Health first",
-            "relocation_heavy": "Relocation heavy",
-            "poorest_first": "Poorest first",
-            "nearest_to_line": "Nearest to the line first",
-            "withdrawal_2018": "Support withdrawn in 2018",
-            "employment_goal": "Decision, employment goal funded",
-        },
-        "targeting_names": {
-            "as_scenario": "As in the scenario",
-            "nearest_to_line": "Nearest to the line first",
-            "poorest_first": "Poorest first",
-            "cause_matched": "Cause-matched",
-            "village_plan": "Planned villages first",
-            "random": "Random",
-        },
-        "cause_names": {},
-    },
-    "zh": {
-        "year": "年份",
-        "exit_title": "建档立卡贫困人口累计脱贫比例",
-        "exit_axis": "占2015年建档立卡贫困人口",
-        "villages_title": "贫困村累计摘帽数",
-        "villages_axis": "村数",
-        "returns_title": "返贫户数",
-        "new_poor_title": "新增贫困户数",
-        "households_axis": "每年户数",
-        "spending_title": "各项目资金支出",
-        "money_axis": "万元",
-        "money_divisor": 1e4,
-        "target": "目标",
-        "band": "模拟结果5–95%区间",
-        "this_run": "本次模拟",
-        "exit_target_column": "{year}年脱贫目标（{target:.0%}）",
-        "village_target_column": "{year}年摘帽目标（{target:.0f}个村）",
-        "scenario": "情景",
-        "targeting": "瞄准顺序",
-        "budget_slider": "{programme}（百万元/年）",
-        "scenarios": "情景",
-        "replications": "重复模拟次数",
-        "reference": "参照情景",
-        "run": "运行",
-        "outcome": "指标",
-        "value": "数值",
-        "outcomes": {
-            "p_exit_2016": "2016年脱贫目标达成概率",
-            "p_exit_2017": "2017年脱贫目标达成概率",
-            "p_villages_2016": "2016年贫困村摘帽目标达成概率",
-            "p_villages_2017": "2017年贫困村摘帽目标达成概率",
-            "exit_share_2017": "2017年累计脱贫比例",
-            "returns_by_2020": "2016–2020年返贫户数",
-            "cost_per_sustained_exit_cny": "每户稳定脱贫成本（元）",
-            "transfer_dependent_share": "依靠转移性收入脱贫的比例",
-            "spending_cny": "2016–2020年资金支出（元）",
-        },
-        "sheets": {"yearly": "年度汇总", "ledger": "资金台账", "at_risk": "返贫风险", "programmes": "项目"},
-        "columns": {
-            "year": "年份",
-            "registered_poor_households_start": "年初建档立卡贫困户数",
-            "registered_poor_people_start": "年初建档立卡贫困人口",
-            "exit_line_cny": "脱贫标准（元/人·年）",
-            "exits_households": "脱贫户数",
-            "exits_people": "脱贫人数",
-            "re_exits_households": "再次脱贫户数",
-            "exits_transfer_dependent": "依靠转移性收入脱贫户数",
-            "exits_own_earnings": "依靠自身收入脱贫户数",
-            "exits_thin_margin": "刚过线脱贫户数",
-            "exit_margin_median": "脱贫户超出标准比例中位数",
-            "exits_via_wage": "脱贫途径：工资性收入",
-            "exits_via_farm": "脱贫途径：种养业经营收入",
-            "exits_via_industry": "脱贫途径：肉鸡产业收入",
-            "exits_via_property": "脱贫途径：财产性收入",
-            "exits_via_transfer": "脱贫途径：转移性收入",
-            "exits_via_haves": "脱贫途径：补齐六有",
-            "exit_share_cum": "累计脱贫比例",
-            "registered_2015_people": "2015年建档立卡贫困人口",
-            "exited_2015_people": "其中已脱贫人数",
-            "exit_shortfall_people": "距累计脱贫目标差人数",
-            "paper_exit_share": "如宣布达标，账面脱贫占报告脱贫比例",
-            "poverty_gap_cny": "贫困缺口：使在册贫困户达标所需金额（元/年）",
-            "returns_households": "返贫户数",
-            "returns_people": "返贫人数",
-            "returns_illness": "返贫原因：因病",
-            "returns_income": "返贫原因：收入下降",
-            "returns_haves": "返贫原因：六有缺失",
-            "new_poor_households": "新增贫困户数",
-            "new_poor_people": "新增贫困人数",
-            "registered_poor_households_end": "年末建档立卡贫困户数",
-            "registered_poor_people_end": "年末建档立卡贫困人口",
-            "incidence": "贫困发生率",
-            "villages_delisted": "当年摘帽村数",
-            "villages_delisted_cum": "累计摘帽村数",
-            "employed_share": "有劳动力户有人就业比例",
-            "no_dropout_share": "义务教育无辍学户比例",
-            "safe_housing_share": "住房安全户比例",
-            "insured_share": "参加基本医疗保险户比例",
-            "exit_target_cum": "累计脱贫目标",
-            "exit_target_met": "脱贫目标是否达成",
-            "village_target_cum": "累计摘帽目标",
-            "village_target_met": "摘帽目标是否达成",
-            "returns": "返贫户数（合计）",
-            "new_poor": "新增贫困户数（合计）",
-            "spending_cny": "资金支出（元）",
-            # ledger
-            "programme": "项目",
-            "village": "村（编号）",
-            "households_paid": "受益户数",
-            # at-risk list
-            "household": "户（编号）",
-            "cause": "致贫原因",
-            "people": "人数",
-            "income_pc_cny": "人均纯收入（元）",
-            "previous_income_pc_cny": "上年人均纯收入（元）",
-            "margin_share": "超出脱贫标准比例",
-            "transfer_share": "转移性收入占比",
-            "chronic_members": "慢性病人数",
-            "medical_oop_pc_cny": "人均自付医疗费用（元）",
-            "debt_cny": "负债（元）",
-            "thin_margin": "刚过线",
-            "illness": "疾病风险",
-            "debt": "负债风险",
-            "transfer_dependent": "依赖转移性收入",
-            "monitoring_income": "监测：收入低于国家标准1.5倍",
-            "monitoring_spending": "监测：医疗支出超过收入",
-            "monitoring_drop": "监测：收入大幅缩减",
-            "at_risk": "有返贫风险",
-            "monitored": "纳入监测",
-            "risk_score": "风险项数",
-            "exited_households": "脱贫户数",
-            "at_risk_households": "有返贫风险户数",
-            "at_risk_share": "有返贫风险比例",
-            "at_risk_people": "有返贫风险人数",
-            "monitored_households": "纳入监测户数",
-            # programme summary
-            "label": "项目名称",
-            "budget_cny": "预算（元）",
-            "unspent_cny": "结余（元）",
-            "households_served": "受益户数",
-            "exits_served": "受益户中脱贫户数",
-            "sustained_exits_served": "受益户中稳定脱贫户数",
-            "cost_per_exit_cny": "每户脱贫成本（元）",
-            "cost_per_sustained_exit_cny": "每户稳定脱贫成本（元）",
-        },
-        "programme_columns": {
-            "spending": "{programme}支出（元）",
-            "budget": "{programme}预算（元）",
-            "unspent": "{programme}结余（元）",
-        },
-        "programme_names": {
-            "education": "教育扶持",
-            "employment": "就业扶贫",
-            "health": "健康扶贫",
-            "industry": "产业扶贫",
-            "infrastructure": "基础设施",
-            "microcredit": "扶贫小额信贷",
-            "relocation": "易地搬迁和危房改造",
-            "social_assistance": "低保兜底",
-        },
-        "scenario_names": {
-            "baseline": "基线（无决定）",
-            "decision_2016": "2016年决定",
-            "transfers_only": "仅兜底（输血）",
-            "development_first": "发展优先（造血）",
-            "health_first": "健康扶贫优先",
-            "relocation_heavy": "以搬迁为主",
-            "poorest_first": "最贫困户优先",
-            "nearest_to_line": "最接近标准户优先",
-            "withdrawal_2018": "2018年撤出直接帮扶",
-            "employment_goal": "2016年决定＋就业目标全额保障",
-        },
-        "targeting_names": {
-            "as_scenario": "按情景设定",
-            "nearest_to_line": "最接近标准户优先",
-            "poorest_first": "最贫困户优先",
-            "cause_matched": "因户施策",
-            "village_plan": "计划摘帽村优先",
-            "random": "随机",
-        },
-        "cause_names": {
-            "illness": "因病",
-            "disability": "因残",
-            "lack_of_labour": "缺劳力",
-            "lack_of_funds": "缺资金",
-            "lack_of_skills": "缺技术",
-            "schooling": "因学",
-            "disaster": "因灾",
-            "other": "其他",
-            "none": "未登记",
-        },
-    },
-}
 
 
 class ChartFigure(Figure):
@@ -330,38 +96,31 @@ class ChartFigure(Figure):
         return buffer.getvalue()
 
 
-def labels(lang: str) -> dict[str, Any]:
-    """The label strings of ``lang`` (``en`` or ``zh``).
-
-    Args:
-        lang: the language.
-
-    Raises:
-        ValueError: an unknown language.
-    """
-    if lang not in LABELS:
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
-    return LABELS[lang]
-
-
-def name(kind: str, key: str, lang: str) -> str:
-    """The display name of a programme, scenario, targeting order or cause (the key if it has none).
-
-    Args:
-        kind: ``programme_names``, ``scenario_names``, ``targeting_names`` or ``cause_names``.
-        key: the identifier.
-        lang: ``en`` or ``zh``.
-    """
-    return labels(lang)[kind].get(key, key)
-
-
 def find_cjk_font() -> str | None:
     """The family name of an installed font with Chinese glyphs, or None.
 
-    The first of :data:`CJK_FONT_FAMILIES` that matplotlib's font manager knows.
+    The first of :data:`CJK_FONT_FAMILIES` that matplotlib's font manager knows. Matplotlib
+    caches its font list once; a CJK font installed after that (``make browser-deps``) is
+    added from the system's font files the first time it is missed.
     """
+    found = _known_cjk_family()
+    if found is None:
+        _add_system_cjk_fonts()
+        found = _known_cjk_family()
+    return found
+
+
+def _known_cjk_family() -> str | None:
     installed = {font.name for font in font_manager.fontManager.ttflist}
     return next((family for family in CJK_FONT_FAMILIES if family in installed), None)
+
+
+@functools.cache
+def _add_system_cjk_fonts() -> None:
+    """Add the system's CJK font files to matplotlib's font manager (once per process)."""
+    for path in font_manager.findSystemFonts():
+        if CJK_FONT_FILE.search(Path(path).name):
+            font_manager.fontManager.addfont(path)
 
 
 def chart_data(data: Any, population_scale: float | None = None) -> pd.DataFrame:
@@ -457,34 +216,253 @@ def spending_by_programme(data: Any, lang: str = "en", *, population_scale: floa
         population_scale: see :func:`chart_data`.
     """
     long = chart_data(data, population_scale)
-    columns = {f"spending_{key}_cny": key for key in REGISTRY}
-    spending = long[long.outcome.isin(columns)]
-    scenarios = list(spending.scenario.unique())
+    colours = matplotlib.colormaps["tab10"]
     with _language(lang) as text:
-        figure = ChartFigure(figsize=(2 + 4 * max(len(scenarios), 1), 4.5), layout="constrained")
-        axes = figure.subplots(1, max(len(scenarios), 1), sharey=True, squeeze=False)[0]
-        colours = matplotlib.colormaps["tab10"]
-        for ax, scenario in zip(axes, scenarios, strict=False):
-            table = spending[spending.scenario == scenario].pivot(index="year", columns="outcome", values="mean")
-            bottom = np.zeros(len(table))
-            for position, (column, key) in enumerate(columns.items()):
-                if column in table:
-                    height = table[column].fillna(0.0).to_numpy() / text["money_divisor"]
-                    ax.bar(
-                        table.index,
-                        height,
-                        bottom=bottom,
-                        color=colours(position),
-                        label=name("programme_names", key, text["lang"]),
-                    )
-                    bottom += height
-            ax.set_title(_scenario_title(scenario, text))
-            ax.set_xticks(table.index)
-            ax.set_xlabel(text["year"])
-        axes[0].set_ylabel(text["money_axis"])
-        axes[0].yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+        layers = {
+            f"spending_{key}_cny": (name("programme_names", key, text["lang"]), colours(position))
+            for position, key in enumerate(REGISTRY)
+        }
+        figure = _stacked_bars(long, layers, text, divisor=text["money_divisor"])
+        figure.axes[0].set_ylabel(text["money_axis"])
+        figure.axes[0].yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         figure.suptitle(text["spending_title"])
-        _legend(figure, axes)
+    return figure
+
+
+def exits_by_pathway(data: Any, lang: str = "en", *, population_scale: float | None = None) -> Figure:
+    """Households exited per year by pathway as stacked bars (one panel per scenario), full district.
+
+    Earnings of the household's own (造血: wages, farming, the broiler industry, property) in
+    greens at the bottom, the haves completed in grey, transfers (输血) in red on top, so the
+    share resting on transfers is seen at a glance. Reads the ``exits_via_<pathway>`` outcomes.
+
+    Args:
+        data: a comparison or a run (see :func:`chart_data`).
+        lang: ``en`` or ``zh``.
+        population_scale: see :func:`chart_data`.
+    """
+    long = chart_data(data, population_scale)
+    with _language(lang) as text:
+        layers = {
+            f"exits_via_{pathway}": (text["pathway_names"][pathway], colour)
+            for pathway, colour in PATHWAY_COLOURS.items()
+        }
+        figure = _stacked_bars(long, layers, text)
+        figure.axes[0].set_ylabel(text["exits_axis"])
+        figure.axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))
+        figure.suptitle(text["pathways_title"])
+    return figure
+
+
+def calibration(table: pd.DataFrame, lang: str = "en", *, before: pd.DataFrame | None = None) -> Figure:
+    """The model against each published figure: one row per figure, as a share of the published value.
+
+    The published value is the line at 100 %; its range (``low``–``high``) a grey band where
+    the table has one; the model's mean a dot and its 5–95 % interval (``p05``–``p95``) a
+    bar where the table has them. Figures held out of the fitting (``held_out``) are drawn
+    as open diamonds and named so. Each row is annotated with both values in their unit.
+    With ``before``, the model's mean before calibration is a grey ring on the same row,
+    joined to the mean after by a thin line, and the annotation gives it too.
+
+    Args:
+        table: :func:`fupin_sim.experiments.calibration.calibration_table` (with or without
+            the interval, range and held-out columns): the model as calibrated.
+        lang: ``en`` or ``zh``.
+        before: the same table before calibration (``calibration_table(fitted=False)``),
+            matched to ``table`` by figure.
+
+    Raises:
+        ValueError: ``before`` lacks a figure of ``table``.
+    """
+    rows = table.reset_index(drop=True)
+    earlier = None
+    if before is not None:
+        missing = sorted(set(rows.figure) - set(before.figure))
+        if missing:
+            raise ValueError(f"the table before calibration lacks the figures {', '.join(missing)}")
+        earlier = before.drop_duplicates("figure").set_index("figure").model.reindex(rows.figure).astype(float)
+    published = rows.published.astype(float).to_numpy()
+    scale = np.where(published != 0, published, np.nan)
+    held_out = rows.held_out.astype(bool).to_numpy() if "held_out" in rows else np.zeros(len(rows), bool)
+    positions = np.arange(len(rows))[::-1]
+    with _language(lang) as text:
+        figure = ChartFigure(figsize=(11, 1.5 + 0.45 * len(rows)), layout="constrained")
+        ax = figure.subplots()
+        ax.axvline(1.0, color="black", linewidth=1, label=text["published_value"])
+        if {"low", "high"} <= set(rows.columns):
+            low, high = rows.low.astype(float) / scale, rows.high.astype(float) / scale
+            ax.barh(positions, high - low, left=low, height=0.6, color="grey", alpha=0.3, label=text["published_range"])
+        if {"p05", "p95"} <= set(rows.columns):
+            ax.hlines(
+                positions,
+                rows.p05.astype(float) / scale,
+                rows.p95.astype(float) / scale,
+                linewidth=3,
+                color="tab:blue",
+                alpha=0.6,
+                label=text["model_interval"],
+            )
+        ratio = rows.model.astype(float).to_numpy() / scale
+        if earlier is not None:
+            ratio_before = earlier.to_numpy() / scale
+            ax.hlines(positions, ratio_before, ratio, color="grey", linewidth=1, alpha=0.7)
+            ax.scatter(
+                ratio_before,
+                positions,
+                facecolor="white",
+                edgecolor="grey",
+                linewidth=1.5,
+                zorder=4,
+                label=text["model_before"],
+            )
+        ax.scatter(
+            ratio[~held_out],
+            positions[~held_out],
+            color="tab:blue",
+            zorder=5,
+            label=f"{text['model_mean']} ({text['fitted']})",
+        )
+        if held_out.any():
+            ax.scatter(
+                ratio[held_out],
+                positions[held_out],
+                marker="D",
+                facecolor="white",
+                edgecolor="tab:orange",
+                linewidth=2,
+                zorder=5,
+                label=f"{text['model_mean']} ({text['held_out']})",
+            )
+        names = [
+            f"{figure_name} ({text['held_out']})" if out else figure_name
+            for figure_name, out in zip(rows.figure, held_out, strict=True)
+        ]
+        ax.set_yticks(positions, names)
+        ax.set_xscale("log")
+        drawn = ratio if earlier is None else np.concatenate([ratio, ratio_before])
+        finite = drawn[np.isfinite(drawn) & (drawn > 0)]
+        ax.set_xlim(min(0.5, *(finite / 1.5)), max(2.0, *(finite * 1.5)))
+        ax.xaxis.set_major_locator(FixedLocator(RATIO_TICKS))
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        for position, row in zip(positions, rows.itertuples(index=False), strict=True):
+            note = f"{text['published_value']} {by_unit(row.published, row.unit)} · {text['model_mean']} {by_unit(row.model, row.unit)}"
+            if earlier is not None:
+                note += f" ({text['before']} {by_unit(earlier[row.figure], row.unit)})"
+            ax.annotate(
+                note,
+                (1.0, position),
+                xycoords=("axes fraction", "data"),
+                xytext=(8, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_xlabel(text["calibration_axis"])
+        ax.set_title(text["calibration_title"])
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / len(rows)), ncol=4, frameon=False)
+    return figure
+
+
+def village_grid(villages: pd.DataFrame, lang: str = "en", *, poor_only: bool = True) -> Figure:
+    """Poverty incidence by village and year, the delisting year outlined, the missing haves named.
+
+    一村一案 at a glance: one row per village (those delisted first at the top, those not
+    delisted at the bottom), one cell per year coloured and labelled by incidence; the year a
+    village was delisted (摘帽) is outlined; on the right, the village haves it lacks in the
+    last year.
+
+    Args:
+        villages: one row per village and year with ``village``, ``year``, ``poor_village``,
+            ``incidence``, ``delisted_year`` (0 when not delisted), a boolean column per village
+            have (:data:`fupin_sim.model.villages.VILLAGE_HAVES`) and optionally ``village_name``,
+            e.g. ``RunResult.villages``.
+        lang: ``en`` or ``zh``.
+        poor_only: only the designated poor villages (贫困村).
+    """
+    table = villages[villages.poor_village.astype(bool)] if poor_only else villages
+    grid = table.pivot(index="village", columns="year", values="incidence")
+    delisted = table.groupby("village").delisted_year.max()
+    order = sorted(grid.index, key=lambda v: (delisted[v] == 0, delisted[v], v))
+    grid = grid.loc[order]
+    last = table[table.year == table.year.max()].set_index("village")
+    haves = [have for have in VILLAGE_HAVES if have in table.columns]
+    names = table.groupby("village").village_name.first() if "village_name" in table else None
+    with _language(lang) as text:
+        figure = ChartFigure(figsize=(3.5 + 1.1 * grid.shape[1] + 3.5, 1.2 + 0.32 * len(grid)), layout="constrained")
+        ax = figure.subplots()
+        image = ax.imshow(grid.to_numpy(dtype=float), cmap="YlOrRd", vmin=0.0, aspect="auto")
+        for row, village in enumerate(grid.index):
+            for column, year in enumerate(grid.columns):
+                value = grid.at[village, year]
+                dark = value > DARK_CELL_SHARE * np.nanmax(grid.to_numpy(dtype=float))
+                ax.text(
+                    column,
+                    row,
+                    format_share(value),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if dark else "black",
+                )
+                if delisted[village] == year:
+                    ax.add_patch(Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=2))
+            lacking = [header(have, text["lang"]) for have in haves if not bool(last.at[village, have])]
+            note = text["missing_haves"].format(
+                haves="、".join(lacking) if text["lang"] == "zh" else ", ".join(lacking)
+            )
+            ax.annotate(
+                note if lacking else text["all_haves"],
+                (1.0, row),
+                xycoords=("axes fraction", "data"),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+            )
+        ax.set_xticks(range(grid.shape[1]), [str(year) for year in grid.columns])
+        ax.set_yticks(range(len(grid)), [_village_title(v, names, text) for v in grid.index], fontsize=7)
+        ax.set_xlabel(text["year"])
+        ax.set_title(f"{text['village_grid_title']} (▢ {text['delisted_marker']})")
+        colourbar = figure.colorbar(image, ax=ax, location="left", shrink=0.6, format=PercentFormatter(1.0, decimals=0))
+        colourbar.set_label(text["incidence_scale"])
+    return figure
+
+
+def at_risk_bars(table: pd.DataFrame, by: str = "village", lang: str = "en", *, top: int = 15) -> Figure:
+    """Exited households at risk of returning, by village or by cause, as sorted bars.
+
+    Args:
+        table: :func:`fupin_sim.workbench.risk.at_risk_households` (one row per household) or
+            :func:`fupin_sim.workbench.risk.at_risk_by` of it.
+        by: ``village`` or ``cause``.
+        lang: ``en`` or ``zh``.
+        top: the most villages (or causes) drawn.
+    """
+    counts = table if "at_risk_households" in table.columns else at_risk_by(table, by)
+    counts = counts.sort_values("at_risk_households", ascending=False, kind="stable").head(top)[::-1]
+    with _language(lang) as text:
+        names = [
+            text["village_name"].format(village=key) if by == "village" else name("cause_names", key, text["lang"])
+            for key in counts[by]
+        ]
+        figure = ChartFigure(figsize=(8, 1.2 + 0.35 * len(counts)), layout="constrained")
+        ax = figure.subplots()
+        bars = ax.barh(names, counts.at_risk_households, color="tab:red", alpha=0.8)
+        ax.bar_label(
+            bars,
+            [
+                f"{count:,} ({format_share(share, 0)})"
+                for count, share in zip(counts.at_risk_households, counts.at_risk_share, strict=True)
+            ],
+            padding=3,
+            fontsize=8,
+        )
+        ax.margins(x=0.2)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(text["at_risk_axis"])
+        ax.set_title(text["at_risk_title"].format(by=text[f"by_{by}"]))
     return figure
 
 
@@ -582,6 +560,33 @@ def _legend(figure: Figure, axes: Iterable[Axes]) -> None:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             entries.setdefault(label, handle)
     figure.legend(list(entries.values()), list(entries), loc="outside right center", frameon=False)
+
+
+def _stacked_bars(
+    long: pd.DataFrame, layers: dict[str, tuple[str, Any]], text: dict[str, Any], divisor: float = 1.0
+) -> Figure:
+    """Stacked bars per year of the ``layers`` outcomes (outcome → label, colour), one panel per scenario."""
+    drawn = long[long.outcome.isin(layers)]
+    scenarios = list(drawn.scenario.unique())
+    figure = ChartFigure(figsize=(2 + 4 * max(len(scenarios), 1), 4.5), layout="constrained")
+    axes = figure.subplots(1, max(len(scenarios), 1), sharey=True, squeeze=False)[0]
+    for ax, scenario in zip(axes, scenarios, strict=False):
+        table = drawn[drawn.scenario == scenario].pivot(index="year", columns="outcome", values="mean")
+        bottom = np.zeros(len(table))
+        for column, (label, colour) in layers.items():
+            if column in table:
+                height = table[column].fillna(0.0).to_numpy() / divisor
+                ax.bar(table.index, height, bottom=bottom, color=colour, label=label)
+                bottom += height
+        ax.set_title(_scenario_title(scenario, text))
+        ax.set_xticks(table.index)
+        ax.set_xlabel(text["year"])
+    _legend(figure, axes)
+    return figure
+
+
+def _village_title(village: int, names: pd.Series | None, text: dict[str, Any]) -> str:
+    return str(names[village]) if names is not None else text["village_name"].format(village=village)
 
 
 def _scenario_title(scenario: str, text: dict[str, Any]) -> str:

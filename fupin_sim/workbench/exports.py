@@ -5,15 +5,16 @@
     from fupin_sim.workbench import exports
     exports.to_excel("out/台账.xlsx", result.yearly, result.ledger, at_risk=table, programmes=result.programmes)
 
-Sheets and headers are in Chinese (``lang="zh"``, programme and cause names too) or
-keep the column names (``lang="en"``). Numbers stay numbers (money with thousands
-separators, shares as percentages); each sheet has its header row frozen and its
-columns sized to their contents.
+Sheets and headers are in Chinese (``lang="zh"``, programme and cause names too) or in
+English (``lang="en"``), from the label table the charts and notebooks use
+(:func:`fupin_sim.workbench.labels.header`). Numbers stay numbers, formatted as the notebooks
+show them (:func:`fupin_sim.workbench.formatting.column_kind`: money with thousands separators,
+shares as percentages); each sheet has its header row frozen and its columns sized to their
+contents.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from pathlib import Path
 
@@ -21,30 +22,13 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from fupin_sim.workbench.charts import labels, name
+from fupin_sim.workbench.formatting import NAMED_COLUMNS, column_kind
+from fupin_sim.workbench.labels import header, labels, name
 
 MONEY_FORMAT = "#,##0"
 SHARE_FORMAT = "0.0%"
-SHARE_COLUMNS = ("incidence", "exit_share_cum", "exit_target_cum", "exit_margin_median")
-PROGRAMME_COLUMN = re.compile(r"(spending|budget|unspent)_(\w+)_cny")
-TRANSLATED_VALUES = {"programme": "programme_names", "cause": "cause_names"}  # column → kind of name
+NUMBER_FORMATS = {"money": MONEY_FORMAT, "share": SHARE_FORMAT}  # column kind → Excel number format
 MAX_COLUMN_WIDTH = 48
-
-
-def header(column: str, lang: str = "zh") -> str:
-    """The header of ``column`` in ``lang`` (English keeps the column name).
-
-    Args:
-        column: a column of the yearly, ledger, at-risk or programme table.
-        lang: ``zh`` or ``en``.
-    """
-    text = labels(lang)
-    if column in text["columns"]:
-        return text["columns"][column]
-    match = PROGRAMME_COLUMN.fullmatch(column)
-    if match and match[1] in text["programme_columns"]:
-        return text["programme_columns"][match[1]].format(programme=name("programme_names", match[2], lang))
-    return column
 
 
 def to_excel(
@@ -65,28 +49,41 @@ def to_excel(
         programmes: the programme summary (``RunResult.programmes``).
         lang: ``zh`` (sheets 年度汇总, 资金台账, 返贫风险, 项目) or ``en``.
     """
+    tables = {"yearly": yearly, "ledger": ledger, "at_risk": at_risk, "programmes": programmes}
+    return write_sheets(path, tables, lang)
+
+
+def write_sheets(
+    path: Path | str, tables: dict[str, pd.DataFrame | None], lang: str = "zh", headers: dict[str, str] | None = None
+) -> Path:
+    """Write tables as formatted sheets of one workbook; returns its path.
+
+    Args:
+        path: the ``.xlsx`` file to write (missing folders are created).
+        tables: sheet key (a key of the labels' ``sheets``, else the sheet's name) → table; ``None`` is skipped.
+        lang: ``zh`` or ``en``.
+        headers: column headers of columns the label table does not name (column → header).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     sheet_names = labels(lang)["sheets"]
-    tables = {"yearly": yearly, "ledger": ledger, "at_risk": at_risk, "programmes": programmes}
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for key, table in tables.items():
             if table is None:
                 continue
-            sheet = sheet_names[key]
-            _translated(table, lang).to_excel(writer, sheet_name=sheet, index=False, freeze_panes=(1, 0))
+            sheet = sheet_names.get(key, key)
+            _translated(table, lang, headers or {}).to_excel(writer, sheet_name=sheet, index=False, freeze_panes=(1, 0))
             _format_sheet(writer.sheets[sheet], table)
     return path
 
 
-def _translated(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``table`` with translated headers and, in Chinese, programme and cause names."""
+def _translated(table: pd.DataFrame, lang: str, headers: dict[str, str]) -> pd.DataFrame:
+    """``table`` with translated headers and names of programmes, causes, scenarios and targeting orders."""
     table = table.copy()
-    if lang == "zh":
-        for column, kind in TRANSLATED_VALUES.items():
-            if column in table:
-                table[column] = table[column].map(lambda key, kind=kind: name(kind, key, lang))
-    return table.rename(columns=lambda column: header(column, lang))
+    for column, kind in NAMED_COLUMNS.items():
+        if column in table:
+            table[column] = table[column].map(lambda key, kind=kind: name(kind, key, lang))
+    return table.rename(columns=lambda column: headers.get(column) or header(column, lang))
 
 
 def _format_sheet(sheet: Worksheet, table: pd.DataFrame) -> None:
@@ -102,11 +99,7 @@ def _format_sheet(sheet: Worksheet, table: pd.DataFrame) -> None:
 
 
 def _number_format(column: str) -> str | None:
-    if column.endswith("_cny"):
-        return MONEY_FORMAT
-    if column.endswith("_share") or column in SHARE_COLUMNS:
-        return SHARE_FORMAT
-    return None
+    return NUMBER_FORMATS.get(column_kind(column))
 
 
 def _display_width(value: object, number_format: str | None) -> int:

@@ -13,12 +13,13 @@ import pandas as pd
 
 from fupin_sim.experiments.replications import ExperimentResult
 from fupin_sim.experiments.sensitivity import outcome_spread, point_means, rank_correlations
+from fupin_sim.workbench.formatting import MISSING, format_share
 
 Formatter = Callable[[float], str]
 
 
 def _share(value: float) -> str:
-    return f"{value:.1%}"
+    return format_share(value)
 
 
 def _count(value: float) -> str:
@@ -30,7 +31,7 @@ def _million_cny(value: float) -> str:
 
 
 def _percent(value: float) -> str:
-    return f"{value:.0%}"
+    return format_share(value, decimals=0)
 
 
 # A sweep with more factors than this prints a sensitivity screen instead of one row per point.
@@ -167,9 +168,9 @@ def _input(value: object) -> str:
 
 
 def _interval(stats: pd.DataFrame, key: tuple, prefix: str, fmt: Formatter, signed: bool = False) -> str:
-    """``mean [p05, p95]`` of an outcome (``-`` when absent)."""
+    """``mean [p05, p95]`` of an outcome (``—`` when absent)."""
     if key not in stats.index or _missing(stats.at[key, f"{prefix}mean"]):
-        return "-"
+        return MISSING
     mean, low, high = (stats.at[key, f"{prefix}{name}"] for name in ("mean", "p05", "p95"))
     sign = "+" if signed and mean > 0 else ""
     return f"{sign}{fmt(mean)} [{fmt(low)}, {fmt(high)}]"
@@ -177,7 +178,7 @@ def _interval(stats: pd.DataFrame, key: tuple, prefix: str, fmt: Formatter, sign
 
 def _probability(stats: pd.DataFrame, key: tuple) -> str:
     if key not in stats.index or _missing(stats.at[key, "mean"]):
-        return "-"
+        return MISSING
     return _percent(stats.at[key, "mean"])
 
 
@@ -188,7 +189,7 @@ def _missing(value: float) -> bool:
 def _table(rows: list[dict[str, str]]) -> str:
     """Left-aligned columns, two spaces apart."""
     headers = list(dict.fromkeys(h for row in rows for h in row))
-    widths = {h: max(len(h), *(len(row.get(h, "-")) for row in rows)) for h in headers}
+    widths = {h: max(len(h), *(len(row.get(h, MISSING)) for row in rows)) for h in headers}
     lines = ["  ".join(h.ljust(widths[h]) for h in headers)]
-    lines += ["  ".join(row.get(h, "-").ljust(widths[h]) for h in headers) for row in rows]
+    lines += ["  ".join(row.get(h, MISSING).ljust(widths[h]) for h in headers) for row in rows]
     return "\n".join(line.rstrip() for line in lines)

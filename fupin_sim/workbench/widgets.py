@@ -21,42 +21,51 @@ element has the CSS class ``fupin-outcomes`` and the target table's
 
 from __future__ import annotations
 
+import atexit
+import functools
 import html
 import math
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import ipywidgets
 import pandas as pd
+import yaml
 from IPython.display import display
 
 from fupin_sim.config.scenario import SCENARIO_DIR, Scenario, load_scenario
 from fupin_sim.errors import UserError
+from fupin_sim.experiments.executors import ProcessExecutor, default_workers
 from fupin_sim.experiments.replications import ExperimentResult, compare, run_replication
 from fupin_sim.model.results import RunResult
 from fupin_sim.programmes import REGISTRY
 from fupin_sim.programmes.base import TARGETING_ORDERS
 from fupin_sim.workbench import charts
-from fupin_sim.workbench.charts import labels, name
+from fupin_sim.workbench.formatting import format_count, format_money, format_share
+from fupin_sim.workbench.labels import labels, name
 
 OUTCOMES_CLASS = "fupin-outcomes"
 TARGET_TABLE_CLASS = "fupin-target-table"
 FINAL_YEAR = 2020  # the decision's horizon: returns and spending are summed up to it
 MILLION_CNY = 1e6
+PANEL_POPULATION_SCALE = 1.0  # the budget panel simulates the whole district (village targets mean something)
+PANEL_REPS = 8  # replications per refresh (benchmarks/bench_budget_panel.py times a refresh)
 SLIDER_STEP_MILLION_CNY = 0.5
-CHARTS = (charts.exit_progress, charts.villages_delisted, charts.returns_and_new_poor, charts.spending_by_programme)
+CHARTS = (
+    charts.exit_progress,
+    charts.villages_delisted,
+    charts.exits_by_pathway,
+    charts.returns_and_new_poor,
+    charts.spending_by_programme,
+)
 TARGETS = {  # met outcome → (target outcome, column label template)
     "exit_target_met": ("exit_target_cum", "exit_target_column"),
     "village_target_met": ("village_target_cum", "village_target_column"),
 }
-PERCENT_OUTCOMES = (
-    "p_exit_2016",
-    "p_exit_2017",
-    "p_villages_2016",
-    "p_villages_2017",
-    "exit_share_2017",
-    "transfer_dependent_share",
-)
+AS_SCENARIO = "as_scenario"  # the targeting dropdown's choice that keeps each programme's own order
+COUNT_OUTCOMES = ("returns_by_2020",)
 
 
 # --- budgets ---------------------------------------------------------------------------
@@ -84,7 +93,7 @@ def budget_scenario(
     targeting: str | None = None,
     *,
     scenario: str = "decision_2016",
-    population_scale: float = 0.05,
+    population_scale: float = PANEL_POPULATION_SCALE,
     seed: int = 20160806,
 ) -> Scenario:
     """``scenario`` with each named programme's yearly budget and every programme's targeting replaced.
@@ -95,7 +104,7 @@ def budget_scenario(
         targeting: the targeting order of every programme (one of ``TARGETING_ORDERS``);
             ``None`` keeps each programme's order from the scenario.
         scenario: a shipped scenario name or a scenario file.
-        population_scale: the share of the district simulated.
+        population_scale: the share of the district simulated (an imported registry runs whole).
         seed: the base seed of the replications.
 
     Raises:
@@ -113,7 +122,45 @@ def budget_scenario(
             settings["targeting"] = targeting
         if key in budgets_cny:
             settings["budget_cny"] = dict.fromkeys(base.horizon.years, float(budgets_cny[key]))
-    return load_scenario({**data, "population_scale": population_scale, "seed": seed})
+    return load_scenario({**data, "population_scale": _scale(base, population_scale), "seed": seed})
+
+
+def save_budget_scenario(
+    path: str | Path,
+    budgets_cny: Mapping[str, float],
+    targeting: str | None = None,
+    *,
+    scenario: str = "decision_2016",
+) -> Path:
+    """Write the budgets as a scenario file: ``extends`` the scenario, only the changed settings.
+
+    ``fupin run`` and ``fupin compare`` run the file as :func:`budget_scenario` builds it.
+
+    Args:
+        path: the file to write (``….yaml``; its folder must exist).
+        budgets_cny: programme key → yearly budget in CNY for the full district (every year alike).
+        targeting: the targeting order of every programme; ``None`` keeps the scenario's.
+        scenario: a shipped scenario name or a scenario file.
+
+    Raises:
+        UserError: a path that is not a YAML file in an existing folder, or an unknown programme.
+        ScenarioError: a negative budget or an unknown targeting order.
+    """
+    path = Path(path)
+    if path.suffix not in (".yaml", ".yml") or not path.parent.is_dir():
+        raise UserError(f"cannot save the scenario as {path}: give a .yaml file in an existing folder")
+    built = budget_scenario(budgets_cny, targeting, scenario=scenario)  # validates before anything is written
+    base = load_scenario(scenario)
+    shipped = Path(base.file).parent.resolve() == SCENARIO_DIR.resolve()
+    extends = base.name if shipped else os.path.relpath(Path(base.file).resolve(), path.parent.resolve())
+    before = base.to_dict()["programmes"]
+    changed = {
+        key: {k: v for k, v in settings.items() if before[key].get(k) != v}
+        for key, settings in built.to_dict()["programmes"].items()
+    }
+    content = {"extends": extends, "programmes": {key: given for key, given in changed.items() if given}}
+    path.write_text(yaml.safe_dump(content, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def budget_outcomes(
@@ -121,24 +168,29 @@ def budget_outcomes(
     targeting: str | None = None,
     *,
     scenario: str = "decision_2016",
-    population_scale: float = 0.05,
-    reps: int = 4,
+    population_scale: float = PANEL_POPULATION_SCALE,
+    reps: int = PANEL_REPS,
     seed: int = 20160806,
+    workers: int | None = None,
 ) -> dict[str, float]:
     """What a budget buys: target probabilities, returns, cost per sustained exit, transfer dependence.
 
-    Runs :func:`budget_scenario` for ``reps`` replications, serially in this process,
-    seeded as every experiment is (:func:`fupin_sim.experiments.replications.replication_seed`), so a
-    change of budget meets the same illnesses and disasters. About 0.1 s per replication
-    at the defaults.
+    Runs :func:`budget_scenario` for ``reps`` replications, seeded as every experiment is
+    (:func:`fupin_sim.experiments.replications.replication_seed`), so a change of budget
+    meets the same illnesses and disasters. With more than one worker they run on a pool
+    of worker processes that stays warm between calls (:func:`panel_pool`), so a refresh
+    pays no start-up; the outcomes are the same whichever runs them. A full-district
+    replication takes about 0.3-0.5 s of one core (docs/speed.md).
 
     Args:
         budgets_cny: programme key → yearly budget in CNY for the full district.
         targeting: the targeting order of every programme; ``None`` keeps the scenario's.
         scenario: a shipped scenario name or a scenario file.
-        population_scale: the share of the district simulated.
+        population_scale: the share of the district simulated (an imported registry runs whole).
         reps: replications.
         seed: the base seed.
+        workers: worker processes (default: the available cores, at most ``reps``); 1 runs
+            the replications in this process.
 
     Returns:
         ``p_exit_2016``, ``p_exit_2017``, ``p_villages_2016``, ``p_villages_2017``: the
@@ -152,22 +204,47 @@ def budget_outcomes(
     if reps < 1:
         raise UserError(f"replications must be at least 1, got {reps}")
     built = budget_scenario(budgets_cny, targeting, scenario=scenario, population_scale=population_scale, seed=seed)
-    runs = [run_replication(built, replication) for replication in range(reps)]
-    yearly = pd.concat([run.yearly for run in runs], ignore_index=True)
+    workers = min(reps, default_workers()) if workers is None else workers
+    if workers < 1:
+        raise UserError(f"workers must be at least 1, got {workers}")
+    run = functools.partial(_panel_replication, built)
+    if workers == 1:
+        runs = [run(replication) for replication in range(reps)]
+    else:
+        runs = sorted(panel_pool(workers).imap_unordered(run, range(reps)), key=lambda done: done[0])
+    yearly = pd.concat([run_yearly for _, run_yearly, _ in runs], ignore_index=True)
     horizon = yearly[yearly.year <= FINAL_YEAR]
     spending_cny = horizon.spending_cny.sum()
-    sustained_exits = sum(_sustained_exits(run) for run in runs)
+    sustained_exits = sum(sustained for _, _, sustained in runs)
     return {
         "p_exit_2016": _share_met(yearly, "exit_target_met", 2016),
         "p_exit_2017": _share_met(yearly, "exit_target_met", 2017),
         "p_villages_2016": _share_met(yearly, "village_target_met", 2016),
         "p_villages_2017": _share_met(yearly, "village_target_met", 2017),
         "exit_share_2017": float(yearly.exit_share_cum[yearly.year == 2017].mean()),
-        "returns_by_2020": float(horizon.returns.sum() / reps / population_scale),
+        "returns_by_2020": float(horizon.returns.sum() / reps / built.population_scale),
         "cost_per_sustained_exit_cny": _ratio(spending_cny, sustained_exits),
         "transfer_dependent_share": _ratio(horizon.exits_transfer_dependent.sum(), horizon.exits_households.sum()),
-        "spending_cny": float(spending_cny / reps / population_scale),
+        "spending_cny": float(spending_cny / reps / built.population_scale),
     }
+
+
+def _panel_replication(scenario: Scenario, replication: int) -> tuple[int, pd.DataFrame, int]:
+    """One replication of the budget panel: its number, yearly table and sustained exits (small to send back)."""
+    run = run_replication(scenario, replication)
+    return replication, run.yearly, _sustained_exits(run)
+
+
+@functools.cache
+def panel_pool(workers: int) -> ProcessExecutor:
+    """The budget panel's pool of ``workers`` processes, started on first use and kept for the session.
+
+    Its workers have imported the model and loaded its compiled kernels after the first
+    refresh, so later refreshes only simulate. They exit with this process.
+    """
+    pool = ProcessExecutor(workers).__enter__()
+    atexit.register(pool.__exit__, None, None, None)
+    return pool
 
 
 def format_outcomes(outcomes: Mapping[str, float], lang: str = "en") -> str:
@@ -180,10 +257,50 @@ def format_outcomes(outcomes: Mapping[str, float], lang: str = "en") -> str:
     text = labels(lang)
     rows = "".join(
         f"<tr><th style='text-align:left'>{html.escape(text['outcomes'][key])}</th>"
-        f"<td style='text-align:right'>{_format_value(key, value)}</td></tr>"
+        f"<td style='text-align:right'>{outcome_text(key, value)}</td></tr>"
         for key, value in outcomes.items()
     )
     return f"<table>{rows}</table>"
+
+
+def outcome_text(key: str, value: float) -> str:
+    """One outcome of :func:`budget_outcomes` for reading: probabilities as whole percentages,
+    shares with a decimal, households as integers, money in yuan; ``—`` when missing.
+
+    Args:
+        key: the outcome.
+        value: its value.
+    """
+    if key.startswith("p_"):
+        return format_share(value, decimals=0)
+    if key.endswith("_share") or key.startswith("exit_share"):
+        return format_share(value)
+    if key in COUNT_OUTCOMES:
+        return format_count(value)
+    return format_money(value)
+
+
+def scenario_targeting(scenario: str = "decision_2016") -> list[str]:
+    """The targeting orders a scenario's programmes use, each once, in the programmes' order.
+
+    Args:
+        scenario: a shipped scenario name or a scenario file.
+    """
+    orders = (settings.get("targeting") for settings in load_scenario(scenario).programmes.values())
+    return list(dict.fromkeys(order for order in orders if order))
+
+
+def as_scenario_label(scenario: str = "decision_2016", lang: str = "en") -> str:
+    """The targeting dropdown's first choice, naming the scenario's own orders ("As in the scenario: …").
+
+    Args:
+        scenario: a shipped scenario name or a scenario file.
+        lang: ``en`` or ``zh``.
+    """
+    names = [name("targeting_names", order, lang) for order in scenario_targeting(scenario)]
+    if not names:
+        return name("targeting_names", AS_SCENARIO, lang)
+    return labels(lang)["as_scenario_named"].format(orders=("、" if lang == "zh" else ", ").join(names))
 
 
 class BudgetDashboard:
@@ -194,7 +311,7 @@ class BudgetDashboard:
 
     Args:
         scenario: the scenario whose budgets are varied (its budgeted programmes get sliders).
-        population_scale: the share of the district simulated per replication.
+        population_scale: the share of the district simulated per replication (an imported registry runs whole).
         reps: replications per refresh.
         seed: the base seed.
         lang: ``en`` or ``zh``.
@@ -210,8 +327,8 @@ class BudgetDashboard:
         self,
         scenario: str = "decision_2016",
         *,
-        population_scale: float = 0.05,
-        reps: int = 4,
+        population_scale: float = PANEL_POPULATION_SCALE,
+        reps: int = PANEL_REPS,
         seed: int = 20160806,
         lang: str = "en",
     ):
@@ -233,9 +350,9 @@ class BudgetDashboard:
             for key, budget_cny in default_budgets(scenario).items()
         }
         self.targeting = ipywidgets.Dropdown(
-            options=[(name("targeting_names", "as_scenario", lang), None)]
+            options=[(as_scenario_label(scenario, lang), AS_SCENARIO)]
             + [(name("targeting_names", key, lang), key) for key in TARGETING_ORDERS],
-            value=None,
+            value=AS_SCENARIO,
             description=text["targeting"],
             style={"description_width": "20em"},
             layout=ipywidgets.Layout(width="44em"),
@@ -244,8 +361,37 @@ class BudgetDashboard:
         self.outcomes.add_class(OUTCOMES_CLASS)
         for control in (*self.sliders.values(), self.targeting):
             control.observe(self.refresh, names="value")
-        self.widget = ipywidgets.HBox([ipywidgets.VBox([*self.sliders.values(), self.targeting]), self.outcomes])
+        self.save_path = ipywidgets.Text(value="my_budgets.yaml", description=text["save_file"])
+        self.save_button = ipywidgets.Button(description=text["save_button"], layout=ipywidgets.Layout(width="28em"))
+        self.save_message = ipywidgets.HTML()
+        self.save_button.on_click(self.save)
+        controls = [*self.sliders.values(), self.targeting, self.save_path, self.save_button, self.save_message]
+        self.widget = ipywidgets.HBox([ipywidgets.VBox(controls), self.outcomes])
         self.refresh()
+
+    def save(self, button: Any = None) -> Path | None:
+        """Save the current budgets and targeting as a scenario file (the path in ``save_path``).
+
+        Args:
+            button: the button that was clicked (unused).
+
+        Returns:
+            The file written, or None when the path was refused (the reason is shown under the button).
+        """
+        text = labels(self.lang)
+        try:
+            path = save_budget_scenario(
+                self.save_path.value, self.budgets_cny(), self.selected_targeting(), scenario=self.scenario
+            )
+        except UserError as err:
+            self.save_message.value = html.escape(str(err))
+            return None
+        self.save_message.value = html.escape(text["saved_to"].format(path=path))
+        return path
+
+    def selected_targeting(self) -> str | None:
+        """The dropdown's targeting order, or None for each programme's own order (as in the scenario)."""
+        return None if self.targeting.value == AS_SCENARIO else self.targeting.value
 
     def budgets_cny(self) -> dict[str, float]:
         """The sliders' budgets in CNY per year (full district)."""
@@ -259,7 +405,7 @@ class BudgetDashboard:
         """
         outcomes = budget_outcomes(
             self.budgets_cny(),
-            self.targeting.value,
+            self.selected_targeting(),
             scenario=self.scenario,
             population_scale=self.population_scale,
             reps=self.reps,
@@ -272,8 +418,8 @@ class BudgetDashboard:
 def budget_dashboard(
     scenario: str = "decision_2016",
     *,
-    population_scale: float = 0.05,
-    reps: int = 4,
+    population_scale: float = PANEL_POPULATION_SCALE,
+    reps: int = PANEL_REPS,
     seed: int = 20160806,
     lang: str = "en",
 ) -> ipywidgets.Widget:
@@ -298,13 +444,16 @@ def comparison_data(
         scenarios: scenario names (or files).
         reps: replications per scenario.
         reference: the scenario differences are taken against.
-        population_scale: the share of the district simulated.
+        population_scale: the share of the district simulated (an imported registry runs whole).
         executor: ``serial`` (in this process, the default) or ``processes``.
 
     Raises:
         UserError: no scenario, an unknown reference, fewer than one replication.
     """
-    loaded = [load_scenario(scenario).replace(population_scale=population_scale) for scenario in scenarios]
+    loaded = [load_scenario(scenario) for scenario in scenarios]
+    loaded = [scenario.replace(population_scale=_scale(scenario, population_scale)) for scenario in loaded]
+    given = list(scenarios)
+    reference = loaded[given.index(reference)].name if reference in given else reference  # a file: its name
     return compare(loaded, reps=reps, reference=reference, executor=executor, progress=False)
 
 
@@ -338,7 +487,7 @@ class ComparisonDashboard:
         selected: the scenarios selected at first.
         reference: the reference scenario at first (default: the first selected).
         reps: replications at first.
-        population_scale: the share of the district simulated.
+        population_scale: the share of the district simulated (an imported registry runs whole).
         lang: ``en`` or ``zh``.
         executor: ``serial`` or ``processes`` (see :func:`comparison_data`).
 
@@ -424,7 +573,8 @@ class ComparisonDashboard:
         finally:
             self.button.disabled = False
         table = target_probabilities(self.result.summary, self.lang)
-        self.table.value = table.reset_index().to_html(index=False, float_format=lambda p: f"{p:.0%}", na_rep="–")
+        shown = table.map(lambda chance: format_share(chance, decimals=0)).reset_index()
+        self.table.value = shown.to_html(index=False)
         self.figures = [chart(self.result, lang=self.lang) for chart in CHARTS]
         self.output.clear_output(wait=True)
         with self.output:
@@ -448,13 +598,10 @@ def _sustained_exits(run: RunResult) -> int:
     return int((changes.groupby("household").event.last() == "exit").sum())
 
 
+def _scale(scenario: Scenario, population_scale: float) -> float:
+    """The scale a panel runs ``scenario`` at: ``population_scale``, but an imported registry runs whole (1)."""
+    return 1.0 if scenario.population.get("registry") else population_scale
+
+
 def _ratio(part: float, whole: float) -> float:
     return float(part / whole) if whole else math.nan
-
-
-def _format_value(key: str, value: float) -> str:
-    if value is None or math.isnan(value):
-        return "–"
-    if key in PERCENT_OUTCOMES:
-        return f"{value:.0%}" if key.startswith("p_") else f"{value:.1%}"
-    return f"{value:,.0f}"
