@@ -247,7 +247,9 @@ def test_every_statistic_of_the_checks_is_registered():
 
 
 def test_the_table_before_calibration_runs_the_scenarios_as_without_their_fitted_overlay(tmp_path):
-    calibration = "seed: 7\nreps: 2\nfigures:\n  hospitalisation_rate_nonpoor: {tolerance: 10%, scenario: scenario.yaml}\n"
+    calibration = (
+        "seed: 7\nreps: 2\nfigures:\n  hospitalisation_rate_nonpoor: {tolerance: 10%, scenario: scenario.yaml}\n"
+    )
     calibration += "parameters:\n  health.hospitalisation_rate: est\n"
     fitted, plain = tmp_path / "fitted", tmp_path / "plain"
     for folder, scenario in ((fitted, "parameter_files: [overlay.yaml]\n"), (plain, "")):

@@ -237,6 +237,28 @@ def test_calibration_rows_are_figures_relative_to_the_published_value_in_both_ta
     assert any("50" in note and "100" in note for note in notes) and any("40.0%" in note for note in notes)
 
 
+def test_calibration_draws_the_model_before_calibration_beside_the_model_after():
+    after = pd.DataFrame(
+        {
+            "figure": ["a", "b"],
+            "unit": ["households", "share"],
+            "published": [100.0, 0.2],
+            "model": [90.0, 0.25],
+        }
+    )
+    before = after.assign(model=[40.0, 0.6]).iloc[::-1]  # matched by figure, not by row
+    ax = charts.calibration(after, before=before).axes[0]
+    text = LABELS["en"]
+    rings = [c for c in ax.collections if c.get_label() == text["model_before"]][0]
+    assert sorted(map(tuple, rings.get_offsets().tolist())) == [pytest.approx((0.4, 1.0)), pytest.approx((3.0, 0.0))]
+    assert ax.get_xlim()[1] >= 3.0 * 1.5 - 1e-9  # the ring far from 100 % is inside the axis
+    notes = [t.get_text() for t in ax.texts]
+    assert any("90" in note and f"{text['before']} 40" in note for note in notes)
+    assert any(f"{text['before']} 60.0%" in note for note in notes)
+    with pytest.raises(ValueError, match="lacks the figures b"):
+        charts.calibration(after, before=before[before.figure == "a"])
+
+
 def test_the_village_grid_outlines_the_delisting_year_and_names_the_missing_haves():
     figure = charts.village_grid(village_table())
     ax = figure.axes[0]

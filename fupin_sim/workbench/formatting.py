@@ -105,9 +105,11 @@ CALIBRATION_COLUMNS = (  # the calibration table as shown; the long texts (descr
     "published",
     "low",
     "high",
+    "model_before",
     "model",
     "p05",
     "p95",
+    "within_before",
     "within",
     "held_out",
 )
@@ -318,7 +320,9 @@ def calibration_display(table: pd.DataFrame, lang: str = "en", columns: Sequence
         lang: ``en`` or ``zh``.
         columns: the columns to show (default: :data:`CALIBRATION_COLUMNS`; ``table.columns``: all).
     """
-    valued = [c for c in ("published", "model", "p05", "p95", "low", "high", "difference") if c in table]
+    valued = [
+        c for c in ("published", "model_before", "model", "p05", "p95", "low", "high", "difference") if c in table
+    ]
     shown = list(columns) if columns is not None else [c for c in CALIBRATION_COLUMNS if c in table.columns]
     formatted = format_table(table[[c for c in shown if c not in valued]], lang)
     for column in [c for c in shown if c in valued]:
