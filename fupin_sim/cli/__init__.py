@@ -178,10 +178,10 @@ def _write_excel(model: FupinModel, result, path: Path) -> None:
         "ledger": result.ledger,
         "at_risk": at_risk,
         "programmes": result.programmes,
-        "村级情况": result.villages,
+        "villages": result.villages,
     }
     try:
-        write_sheets(path, tables, headers={"household_key": "户代码", "village_name": "村"})
+        write_sheets(path, tables)
     except OSError as err:
         raise UserError(f"cannot write the workbook {path}: {err.strerror}") from None
     print(f"workbook written to {path}")

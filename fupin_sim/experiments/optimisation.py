@@ -1528,5 +1528,8 @@ def _plan_text(problem: Problem, row: pd.Series, content: Mapping[str, Any], pat
     return header + yaml.safe_dump(dict(content), sort_keys=False, allow_unicode=True)
 
 
-def _format(value: float) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.4g}"
+def _format(value: float | None) -> str:
+    """A figure for a plan file's comment: whole yuan with separators from 1,000 up, never an exponent."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"

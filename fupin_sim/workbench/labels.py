@@ -158,6 +158,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "household_plans": "households",
             "village_plans": "villages",
             "monitoring_list": "monitoring",
+            "villages": "villages by year",
         },
         "columns": {
             "year": "Year",
@@ -507,6 +508,7 @@ LABELS: dict[str, dict[str, Any]] = {
             "household_plans": "一户一策",
             "village_plans": "一村一案",
             "monitoring_list": "防止返贫监测",
+            "villages": "村级情况",
         },
         "columns": {
             "year": "年份",
