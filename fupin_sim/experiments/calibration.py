@@ -189,7 +189,9 @@ def run_calibration(
         out: the output folder.
         trials: trials in all (default: the file's).
         minutes: stop proposing trials after this many minutes.
-        executor, workers, scheduler: where replications run.
+        executor: where replications run: ``serial``, ``processes`` or ``dask``.
+        workers: worker processes (default: one per core).
+        scheduler: address of a running Dask scheduler.
         progress: show a progress bar (None: when the output is a terminal or a notebook).
     """
     from fupin_sim.experiments.search import evaluate, run_search
