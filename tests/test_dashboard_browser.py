@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +27,10 @@ import pytest
 from fupin_sim.workbench.dashboard import FRONT_PAGE, available_pages
 
 try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import sync_playwright
 except ImportError:  # the dev extra is not installed
-    sync_playwright = None
+    sync_playwright, PlaywrightTimeoutError = None, TimeoutError
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -147,7 +149,7 @@ class Browser:
     """Headless Chromium on the site: pages, the errors they raise, and requests that would leave the machine."""
 
     def __init__(self, playwright, site: str, profile: Path):
-        self.site, self.errors, self.outside = site, [], []
+        self.site, self.errors, self.outside, self.reloaded = site, [], [], []
         self.context = playwright.chromium.launch_persistent_context(
             str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, viewport=VIEWPORT
         )
@@ -176,6 +178,20 @@ class Browser:
         page.wait_for_load_state("load", timeout=PAGE_LOAD_MS)
         page.locator("#loading").wait_for(state="hidden", timeout=PAGE_LOAD_MS)
         return page
+
+    def finish_or_reload(self, page):
+        """:meth:`finish`, and once more on a fresh page if the first load stalls.
+
+        On a fresh clone one Voila render stalled once past PAGE_LOAD_MS and passed on the next run;
+        a page that stalls twice still fails. The stall is recorded in ``self.reloaded``.
+        """
+        try:
+            return self.finish(page)
+        except PlaywrightTimeoutError:
+            url = page.url
+            self.reloaded.append(url)
+            page.close()
+            return self.finish(self.start(url.removeprefix(self.site)))
 
     def open(self, path: str):
         """A new page at ``site + path``, loaded."""
@@ -252,7 +268,7 @@ def shown(browser, screenshots) -> dict[tuple[str, str], Shown]:
         }
         for (notebook, lang), page in batch.items():
             try:
-                browser.finish(page)
+                page = browser.finish_or_reload(page)
                 _wait_ready(page, notebook)
                 front = page.locator(".fupin-front-page h1")
                 seen[notebook, lang] = Shown(
@@ -265,6 +281,8 @@ def shown(browser, screenshots) -> dict[tuple[str, str], Shown]:
                 page.screenshot(path=screenshots / f"{Path(notebook).stem}_{lang}.png", full_page=True)
             finally:
                 page.close()
+    if browser.reloaded:
+        warnings.warn(f"pages reloaded after a stalled first load: {browser.reloaded}", stacklevel=1)
     return seen
 
 
