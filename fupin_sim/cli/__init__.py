@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from fupin_sim import __version__
-from fupin_sim.cli.arguments import add_experiment_arguments, non_negative_int, positive_int
+from fupin_sim.cli.arguments import add_experiment_arguments, chosen_executor, non_negative_int, positive_int
 from fupin_sim.config.parameters import ParameterRangeWarning
 from fupin_sim.config.scenario import default_parameters, load_scenario
 from fupin_sim.errors import UserError
@@ -258,7 +258,7 @@ def _execute(
     """Run an experiment, write its tables next to the store, print the summary; 1 if runs failed."""
     from fupin_sim.experiments.replications import execute
 
-    executor = args.executor or ("dask" if args.scheduler else "processes")
+    executor = chosen_executor(args)
     try:
         result = execute(
             experiment,

@@ -16,8 +16,13 @@ import math
 import sys
 from pathlib import Path
 
-from fupin_sim.cli.arguments import non_negative_int, positive_int
-from fupin_sim.experiments.executors import EXECUTORS
+from fupin_sim.cli.arguments import (
+    add_execution_arguments,
+    chosen_executor,
+    non_negative_int,
+    positive_int,
+    positive_number,
+)
 
 SHOWN = ("figure", "published", "model_before", "model", "p05", "p95", "low", "high", "within", "held_out")
 
@@ -30,8 +35,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     calibrate.add_argument("file", type=Path, help="calibration YAML (see calibration/)")
     calibrate.add_argument("--out", type=Path, help="output folder (default: results/calibration/<file name>)")
     calibrate.add_argument("--trials", type=positive_int, help="trials in all (default: the file's)")
-    calibrate.add_argument("--minutes", type=_positive_number, help="stop starting trials after this many minutes")
-    _add_execution(calibrate)
+    calibrate.add_argument("--minutes", type=positive_number, help="stop starting trials after this many minutes")
+    add_execution_arguments(calibrate)
     calibrate.add_argument("--format", choices=("table", "json"), default="table", help="what to print")
     calibrate.add_argument("--no-progress", action="store_true", help="no progress bar")
     calibrate.set_defaults(handler=_calibrate)
@@ -41,20 +46,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     table.add_argument("--reps", type=positive_int, default=1, help="replications per scenario (default: 1)")
     table.add_argument(
-        "--population-scale", type=_positive_number, default=1.0, help="share of the district (default: 1)"
+        "--population-scale", type=positive_number, default=1.0, help="share of the district (default: 1)"
     )
     table.add_argument("--seed", type=non_negative_int, help="base seed (default: the calibration file's)")
     table.add_argument("--file", type=Path, help="calibration file with the bands (default: calibration/daan.yaml)")
-    _add_execution(table)
+    add_execution_arguments(table)
     table.add_argument("--format", choices=("table", "json"), default="table", help="what to print")
     table.add_argument("--no-progress", action="store_true", help="no progress bar")
     table.set_defaults(handler=_calibration_table)
-
-
-def _add_execution(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--executor", choices=EXECUTORS, help="where replications run (default: processes)")
-    command.add_argument("--workers", type=positive_int, help="worker processes (default: one per core)")
-    command.add_argument("--scheduler", help="address of a running Dask scheduler (implies --executor dask)")
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -69,7 +68,7 @@ def _calibrate(args: argparse.Namespace) -> int:
             out,
             trials=args.trials,
             minutes=args.minutes,
-            executor=_executor(args),
+            executor=chosen_executor(args),
             workers=args.workers,
             scheduler=args.scheduler,
             progress=False if args.no_progress else None,
@@ -98,7 +97,7 @@ def _calibration_table(args: argparse.Namespace) -> int:
         seed=args.seed,
         reps=args.reps,
         file=args.file,
-        executor=_executor(args),
+        executor=chosen_executor(args),
         workers=args.workers,
         scheduler=args.scheduler,
         progress=False if args.no_progress else None,
@@ -108,10 +107,6 @@ def _calibration_table(args: argparse.Namespace) -> int:
     else:
         print(_text(table[[*FIT_COLUMNS[:1], "scenario", *FIT_COLUMNS[1:]]]))
     return 0
-
-
-def _executor(args: argparse.Namespace) -> str:
-    return args.executor or ("dask" if args.scheduler else "processes")
 
 
 def _text(table) -> str:
@@ -127,13 +122,3 @@ def _text(table) -> str:
         return str(value)
 
     return table.map(cell).to_string(index=False)
-
-
-def _positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fupin_sim.cli.arguments import add_experiment_arguments, positive_int
+from fupin_sim.cli.arguments import add_experiment_arguments, chosen_executor, positive_int, positive_number
 
 
 def register(commands: Any) -> None:
@@ -29,7 +29,7 @@ def register(commands: Any) -> None:
     command.add_argument(
         "--trials", type=positive_int, help="trials the study should have in all (default: the file's)"
     )
-    command.add_argument("--minutes", type=_positive_minutes, help="stop proposing trials after this many minutes")
+    command.add_argument("--minutes", type=positive_number, help="stop proposing trials after this many minutes")
     command.add_argument(
         "--trials-at-once",
         type=positive_int,
@@ -42,22 +42,12 @@ def register(commands: Any) -> None:
     command.set_defaults(handler=_optimise)
 
 
-def _positive_minutes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of minutes, got {text!r}") from None
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a positive number of minutes, got {text}")
-    return value
-
-
 def _optimise(args: argparse.Namespace) -> int:
     from fupin_sim.experiments.optimisation import load_problem, optimise
 
     problem = load_problem(args.optimise_file)
     out = args.out or Path("results") / "optimise" / problem.name
-    executor = args.executor or ("dask" if args.scheduler else "processes")
+    executor = chosen_executor(args)
     try:
         result = optimise(
             problem,
