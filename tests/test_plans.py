@@ -8,6 +8,7 @@ import pytest
 
 from fupin_sim.cli import main
 from fupin_sim.config.scenario import load_scenario
+from fupin_sim.model.households import POOR
 from fupin_sim.model.simulation import FupinModel
 from fupin_sim.model.villages import VILLAGE_HAVES
 from fupin_sim.workbench.formatting import MISSING
@@ -177,3 +178,34 @@ def test_english_workbook_has_english_sheets_and_headers(plans, tmp_path):
 def test_plan_of_a_bad_scenario_is_a_user_error(tmp_path, capsys):
     assert main(["plan", "households", str(tmp_path / "none.yaml")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_every_programme_that_gives_a_household_money_had_it_eligible(scenario):
+    """Spending on a household implies the programme offered it; eligibility follows each programme's rule."""
+    model = FupinModel(scenario)
+    hh = model.households
+    microcredit = next(p for p in model.programmes if p.key == "microcredit")
+    while not microcredit.ever_eligible.any():  # up to its first yearly review
+        model.step()
+    rule = (hh.status == POOR) & (hh.labour_units >= model.params.value("microcredit.min_labour_units"))
+    assert np.array_equal(microcredit.ever_eligible, rule)
+    assert rule.sum() > (model.ledger.by_household("microcredit") > 0).sum()  # not every eligible one borrows
+    model.run()
+    for programme in model.programmes:
+        given = model.ledger.by_household(programme.key) > 0
+        assert given.any(), programme.key
+        assert not (given & ~programme.ever_eligible).any(), programme.key
+
+
+def test_household_plans_list_the_programmes_eligible_for_beside_those_given(plans):
+    """A programme served in most replications is one the household is eligible for; more are eligible than served."""
+    table = plans.households
+    eligible = table.eligible_programmes.str.split(", ")
+    given = table.filter(regex=r"^given_(?!cny$)\w+_cny$")
+    for column in given:
+        key = column.removeprefix("given_").removesuffix("_cny")
+        often = (given[column] > 0) & table.programmes.str.contains(key)
+        assert eligible[often].map(lambda keys, key=key: key in keys).mean() > 0.95, key
+    assert table.eligible_programmes.str.count(",").sum() > table.programmes.str.count(",").sum()
+    shown = plan_table(table.head(10), "zh")
+    assert header("eligible_programmes", "zh") in shown.columns

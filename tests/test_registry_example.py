@@ -96,3 +96,23 @@ def test_example_report_lists_the_mess(imported):
     assert "repeated member rows dropped: 0" not in report
     disagreements = pd.read_csv(imported / "income_disagreements.csv", encoding="utf-8-sig")
     assert len(disagreements) >= 1 and (disagreements.stated_income_pc_cny > disagreements.parts_income_pc_cny).all()
+
+
+def test_the_2015_dibao_in_the_stated_transfers_is_not_paid_twice(synthetic, imported):
+    """A 低保户's 转移性收入 holds its 2015 低保: the import takes it out of the other transfers (the
+    programme pays 低保 from 2016), and the programme keeps the household enrolled while eligible."""
+    model = FupinModel(load_scenario({"extends": "decision_2016", "population": {"registry": str(imported)}}))
+    n = int(synthetic.households.registered_2015.sum())
+    hh = model.households
+    stated = pd.read_parquet(imported / "households.parquet")
+    on_dibao = (stated.attribute == "dibao").to_numpy()
+    assert on_dibao.any() and hh.dibao_2015[:n].any()
+    assert not hh.dibao_2015[:n][~on_dibao].any() and not hh.dibao_2015[n:].any()
+    pension_and_other = hh.pension_cny_per_year[:n] + hh.other_transfer_cny_per_year[:n]
+    taken_out = stated.transfer_cny_per_year.to_numpy() - pension_and_other
+    assert (taken_out[hh.dibao_2015[:n]] > 0).all() and np.allclose(taken_out[~on_dibao], 0, atol=0.05)
+    dibao = next(p for p in model.programmes if p.key == "social_assistance")
+    assert np.array_equal(dibao.enrolled, hh.dibao_2015)
+    model.step()  # the first review: a 2015 低保户 still below the standard stays enrolled, whatever its draw
+    eligible_2015_dibao = hh.dibao_2015 & dibao.ever_eligible
+    assert eligible_2015_dibao.any() and dibao.enrolled[eligible_2015_dibao].all()

@@ -80,7 +80,7 @@ def _example(args: argparse.Namespace) -> int:
     if not 0 < scale <= 25:
         raise UserError(f"--scale must be above 0 and at most 25, got {scale}")
     population = generate_population(scenario.params, RandomStreams(seed)["population"], scale)
-    path, rows = write_example(population, seed, args.out, args.villages, args.encoding)
+    path, rows = write_example(population, scenario.params, seed, args.out, args.villages, args.encoding)
     print(f"wrote {rows:,} member rows of {int(population.households.registered_2015.sum()):,} households to {path}")
     if args.villages:
         print(f"wrote {len(population.villages)} villages to {args.villages}")

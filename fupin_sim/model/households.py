@@ -65,6 +65,10 @@ class HouseholdColumns(ColumnStore):
             "transfers other than pension and 低保 (subsidies, remittances from relatives)",
         ),
         "pension_cny_per_year": (np.float64, "basic rural pension of elderly members"),
+        "dibao_2015": (
+            bool,
+            "received 低保 in 2015 (an imported registry's 低保户 and 五保户; the synthetic district: none)",
+        ),
         "wage_factor": (np.float64, "transient wage multiplier of the current year"),
         "farm_factor": (np.float64, "transient farm multiplier of the current year (disasters lower it)"),
         "job_loss_months_left": (np.int8, "months left with a lost job"),

@@ -124,7 +124,10 @@ def _registry_incomes(households, registry: pd.DataFrame, params: ParameterSet) 
 
     Wages are spread over the household's labour units; wages of a household without labour units
     (by the model's rule) count as farm and business income. The basic pension of members aged 60
-    or more is taken out of the stated transfers.
+    or more is taken out of the stated transfers, and so is the 低保 of a 低保户 or 五保户 (see
+    :func:`dibao_2015_cny`): the social-assistance programme pays 低保 from 2016 on, on top of the
+    other transfers, so leaving it in them would count it twice. The income the model starts from is
+    therefore the income before 低保, as in the synthetic district.
     """
     n = len(registry)
     labour = households.labour_units[:n]
@@ -135,15 +138,29 @@ def _registry_incomes(households, registry: pd.DataFrame, params: ParameterSet) 
     transfers = registry.transfer_cny_per_year.to_numpy(float)
     pension = np.minimum(households.elderly[:n] * params.value("income.pension", BASE_YEAR) * 12, transfers)
     size = households.size[:n]
+    earned = np.where(has_labour, wage, 0.0) + farm + prop
+    dibao = np.minimum(dibao_2015_cny(registry.attribute.to_numpy(str), earned, size, params), transfers - pension)
+    households.dibao_2015[:n] = dibao > 0
     households.wage_per_unit_cny_per_year[:n] = np.divide(wage, labour, out=np.zeros(n), where=has_labour)
     households.farm_cny_per_year[:n] = farm
     households.property_cny_per_year[:n] = prop
     households.pension_cny_per_year[:n] = pension
-    households.other_transfer_cny_per_year[:n] = transfers - pension
-    earned = np.where(has_labour, wage, 0.0) + farm + prop
+    households.other_transfer_cny_per_year[:n] = transfers - pension - dibao
     households.earned_income_pc_cny[:n] = earned / size
-    households.income_pc_cny[:n] = (earned + transfers) / size
+    households.income_pc_cny[:n] = (earned + transfers - dibao) / size
     households.gross_income_pc_cny[:n] = households.income_pc_cny[:n]
+
+
+def dibao_2015_cny(attribute: np.ndarray, earned_cny: np.ndarray, size: np.ndarray, params: ParameterSet):
+    """Per household: the 低保 of 2015 in its stated transfers, by 补差 (standard × people − earnings).
+
+    Only households whose 贫困户属性 is 低保 (``dibao``) or 五保 (``wubao``, at the 特困供养 multiple
+    of the standard) received it; the others get 0.
+    """
+    standard = params.value("social_assistance.dibao_standard_2015")
+    multiple = np.where(attribute == "wubao", params.value("social_assistance.tekun_multiple"), 1.0)
+    on_dibao = np.isin(attribute, ("dibao", "wubao"))
+    return np.where(on_dibao, np.maximum(standard * multiple * size - earned_cny, 0.0), 0.0)
 
 
 def _villages(table: pd.DataFrame, params: ParameterSet, rng: np.random.Generator) -> VillageColumns:

@@ -111,6 +111,7 @@ class Programme:
         self.settings = settings
         self.streams: dict[str, IncomeStream] = {}
         self.enrolled: np.ndarray | None = None
+        self.ever_eligible: np.ndarray | None = None
         self._committed_cny = 0.0
         self._enrolled_this_year = 0
         self._due: dict[int, list[np.ndarray]] = defaultdict(list)
@@ -130,6 +131,7 @@ class Programme:
     def init(self, model: FupinModel) -> None:
         """Prepare per-household state before the first month."""
         self.enrolled = np.zeros(len(model.households), dtype=bool)
+        self.ever_eligible = np.zeros(len(model.households), dtype=bool)
 
     def step(self, model: FupinModel) -> None:
         """One month: the yearly review when due, lagged effects, paid streams."""
@@ -250,6 +252,15 @@ class Programme:
 
     # --- enrolment ---------------------------------------------------------------
 
+    def note_eligible(self, eligible: np.ndarray) -> None:
+        """Record that the households ``eligible`` (a boolean mask or rows) were offered the programme this year.
+
+        Every review calls it with the households it offers the programme to (before take-up,
+        targeting, capacity and budget), so ``ever_eligible`` says who the programme was for,
+        not only who it reached: the 一户一策 plans list both.
+        """
+        self.ever_eligible[eligible] = True
+
     def take_up(self, model: FupinModel, rows: np.ndarray, base_prob: float, offer: str = "") -> np.ndarray:
         """The ``rows`` that accept the offer.
 
@@ -359,6 +370,7 @@ class Programme:
             starts their streams.
         """
         offered = eligible & ~self.withdrawn(model)
+        self.note_eligible(offered)
         if exclude_enrolled:
             offered &= ~self.enrolled
         accepted = self.take_up(model, np.flatnonzero(offered), base_take_up, offer)

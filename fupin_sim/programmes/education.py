@@ -58,6 +58,7 @@ class Education(Programme):
         eligible = (
             hh.ever_registered() & (hh.registered_2015 | (hh.entry_year > 0)) & with_children & ~self.withdrawn(model)
         )
+        self.note_eligible(eligible)
         low, high = COMPULSORY_SCHOOL_AGES
         compulsory_age = (persons.age >= low) & (persons.age <= high)
         ordered = self.in_targeting_order(model, np.flatnonzero(eligible))

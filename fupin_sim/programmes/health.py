@@ -62,6 +62,7 @@ class Health(Programme):
         if self.settings["critical_illness_insurance"]:
             premium += params.value("health.critical_illness_premium")
         eligible = hh.ever_registered() & (hh.registered_2015 | (hh.entry_year > 0)) & ~self.withdrawn(model)
+        self.note_eligible(eligible)
         ordered = self.in_targeting_order(model, np.flatnonzero(eligible))
         cost = premium * hh.size[ordered]
         covered = self.affordable(model, ordered, cost)

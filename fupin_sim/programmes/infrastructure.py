@@ -82,6 +82,7 @@ class Infrastructure(Programme):
         hh, params = model.households, model.params
         have = getattr(hh, HOUSEHOLD_ITEMS[item])
         todo = hh.ever_registered() & ~have & ~self.household_started[item]
+        self.note_eligible(todo)
         ordered = self.in_targeting_order(model, np.flatnonzero(todo))
         cost = params.value(f"infrastructure.{item}_cost_per_household")
         started = self.affordable(model, ordered, cost)

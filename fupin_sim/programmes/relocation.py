@@ -111,7 +111,9 @@ class Relocation(Programme):
     def review(self, model: FupinModel) -> None:
         """Commit this year's housing cases: relocation if chosen, otherwise renovation in place."""
         hh, p = model.households, model.params
-        cases = np.flatnonzero((hh.status == POOR) & ~hh.safe_housing & ~self.enrolled)
+        open_cases = (hh.status == POOR) & ~hh.safe_housing & ~self.enrolled
+        self.note_eligible(open_cases)
+        cases = np.flatnonzero(open_cases)
         movers = self.take_up(
             model, cases[self.relocation_case[cases]], p.value("relocation.relocation_take_up_prob"), "relocation"
         )

@@ -10,7 +10,8 @@ Delivery: reviewed once a year from last year's verified income; an eligible
 household enrols with probability ``social_assistance.dibao_enrolment_prob``
 (gaps in coverage before the decision), or surely if it is registered poor and
 ``enrol_all_eligible_registered`` is set (the decision's "100 % of eligible
-registered poor"). With a budget, households are served in targeting order
+registered poor"); a household that had 低保 in 2015 (an imported registry's
+低保户 and 五保户, ``dibao_2015``) stays enrolled while eligible. With a budget, households are served in targeting order
 (poorest first by default) until the money runs out.
 Effect: a monthly top-up of the gap to the standard (补差), counted as transfers,
 from last year's means-tested income; in December a settlement tops up whatever
@@ -79,6 +80,7 @@ class SocialAssistance(Programme):
 
     def init(self, model) -> None:
         super().init(model)
+        self.enrolled[:] = model.households.dibao_2015  # kept at the first review while still eligible
         self.stream(model, "dibao", "transfer", paid=True)
         self.paid_this_year_cny = np.zeros(len(model.households))
         self.stream(model, "disability_allowance", "transfer", paid=True)
@@ -126,6 +128,7 @@ class SocialAssistance(Programme):
             & (hh.labour_units <= params.value("social_assistance.dibao_max_labour_units"))
             & ~self.withdrawn(model)
         )
+        self.note_eligible(eligible)
         joins = model.streams[self.key].random(len(hh)) < params.value("social_assistance.dibao_enrolment_prob")
         if self.settings["enrol_all_eligible_registered"]:
             joins |= hh.status == POOR
@@ -164,6 +167,7 @@ class SocialAssistance(Programme):
         struck = model.villages.disaster_month[hh.village] > 0
         hardship = (hh.ytd_medical_oop_cny > 0) | struck
         rows = np.flatnonzero((hh.status == EXITED) & hardship & ~self.withdrawn(model))
+        self.note_eligible(rows)
         earned = hh.ytd_wage_cny + hh.ytd_farm_cny + hh.ytd_industry_cny + hh.ytd_property_cny
         net = (
             earned[rows]
@@ -195,6 +199,7 @@ class SocialAssistance(Programme):
         hh, persons = model.households, model.persons
         adults = persons.per_household(((persons.age >= 16) & (persons.age < 60)).astype(float), len(hh))
         registered = np.flatnonzero(self._companions_cover(model) & (adults > 0))
+        self.note_eligible(registered)
         cost = adults[registered] * model.params.value("social_assistance.pension_premium")
         paid = self.affordable(model, self.in_targeting_order(model, registered), cost)
         self.post(model, paid, adults[paid] * model.params.value("social_assistance.pension_premium"))
@@ -205,6 +210,7 @@ class SocialAssistance(Programme):
         allowance = self.streams["disability_allowance"]
         allowance.rate_cny_per_year[:] = 0.0
         registered = np.flatnonzero(self._companions_cover(model) & (disabled > 0))
+        self.note_eligible(registered)
         rate = disabled * model.params.value("social_assistance.disability_allowance")
         ordered = self.in_targeting_order(model, registered)
         paid = self.affordable(model, ordered, rate[ordered] * self.months_left_in_year(model) / 12)

@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fupin_sim.config.parameters import ParameterSet
 from fupin_sim.errors import UserError
 from fupin_sim.model.households import CAUSES
 from fupin_sim.model.population import Population
+from fupin_sim.model.population_file import dibao_2015_cny
 from fupin_sim.model.villages import VILLAGE_HAVES
 from fupin_sim.registry.building import REFERENCE_YEAR
 from fupin_sim.registry.validation import check_character
@@ -67,6 +69,7 @@ CAUSE_WORDS = {
     "other": ["缺土地", "缺水", "交通条件落后", "自身发展动力不足", "其他"],
 }
 FULL_WIDTH = str.maketrans("0123456789,", "０１２３４５６７８９，")
+ATTRIBUTE_WORDS = {"dibao": "低保户", "general": "一般贫困户"}
 BUSINESS_COST_SHARE = 0.1  # the fake export states a cost of a tenth of gross business income
 REPEAT_EVERY = 97  # one household in so many lists a member twice
 DISAGREE_EVERY = 53  # one household in so many states a per-capita income that disagrees with its parts
@@ -81,10 +84,19 @@ def village_names(n_villages: int) -> list[tuple[str, str]]:
     return [(TOWNSHIPS[v % len(TOWNSHIPS)], names[v]) for v in range(n_villages)]
 
 
-def example_tables(population: Population, seed: int) -> tuple[list[list[object]], list[list[object]]]:
-    """The member rows of the registered households and the village rows (cells as written)."""
+def example_tables(
+    population: Population, params: ParameterSet, seed: int
+) -> tuple[list[list[object]], list[list[object]]]:
+    """The member rows of the registered households and the village rows (cells as written).
+
+    Households without labour are 低保户, and their 转移性收入 holds the 低保 of 2015 (补差 to the
+    2015 standard), as a real export's does; the import takes it out again.
+    """
     rng = np.random.default_rng(seed + EXAMPLE_SEED_OFFSET)
     hh, persons, villages = population.households, population.persons, population.villages
+    attributes = np.where(hh.labour_units == 0, "dibao", "general")
+    earned = hh.wage_per_unit_cny_per_year * hh.labour_units + hh.farm_cny_per_year + hh.property_cny_per_year
+    dibao = dibao_2015_cny(attributes, earned, hh.size, params)
     places = village_names(len(villages))
     registered = np.flatnonzero(hh.registered_2015)
     first = np.cumsum(hh.size) - hh.size
@@ -96,7 +108,7 @@ def example_tables(population: Population, seed: int) -> tuple[list[list[object]
         township, village = places[hh.village[h]]
         ids = [_fake_id(rng, int(persons.age[p]), bool(persons.female[p]), used_ids) for p in members]
         names = [_fake_name(rng) for _ in members]
-        household_cells = _household_cells(hh, h, number, rng)
+        household_cells = _household_cells(hh, h, number, ATTRIBUTE_WORDS[attributes[h]], dibao[h])
         head_age = int(persons.age[first[h]])
         for position, p in enumerate(members):
             is_head = position == 0
@@ -142,11 +154,11 @@ def example_tables(population: Population, seed: int) -> tuple[list[list[object]
     return rows, village_rows
 
 
-def _household_cells(hh, h: int, number: int, rng: np.random.Generator) -> dict[str, object]:
+def _household_cells(hh, h: int, number: int, attribute: str, dibao_cny: float) -> dict[str, object]:
     wage = hh.wage_per_unit_cny_per_year[h] * hh.labour_units[h]
     farm = hh.farm_cny_per_year[h]
     cost = round(BUSINESS_COST_SHARE * farm, 2)
-    transfer = hh.pension_cny_per_year[h] + hh.other_transfer_cny_per_year[h]
+    transfer = hh.pension_cny_per_year[h] + hh.other_transfer_cny_per_year[h] + dibao_cny
     prop = hh.property_cny_per_year[h]
     income = [round(wage, 2), round(farm + cost, 2), cost, round(transfer, 2), round(prop, 2)]
     per_capita = (wage + farm + transfer + prop) / hh.size[h]
@@ -155,7 +167,7 @@ def _household_cells(hh, h: int, number: int, rng: np.random.Generator) -> dict[
     cause = CAUSES[hh.cause[h]]
     words = CAUSE_WORDS[cause]
     return {
-        "attribute": "低保户" if hh.labour_units[h] == 0 else "一般贫困户",
+        "attribute": attribute,
         "cause": words[number % len(words)],
         "income": [_money(value, number + i) for i, value in enumerate(income)],
         "after": [
@@ -232,12 +244,18 @@ def _labour(units: float, age: int) -> str:
 
 
 def write_example(
-    population: Population, seed: int, out: Path | str, village_out: Path | str | None = None, encoding: str = "gb18030"
+    population: Population,
+    params: ParameterSet,
+    seed: int,
+    out: Path | str,
+    village_out: Path | str | None = None,
+    encoding: str = "gb18030",
 ) -> tuple[Path, int]:
     """Write the fake export (``.xlsx``, ``.xls`` or ``.csv`` by ``out``'s suffix) and optionally the village file.
 
     Args:
         population: the synthetic district (its registered households are exported).
+        params: the parameters it was drawn with (the 2015 低保 standard of its 低保户).
         seed: seed of the invented names and ID digits.
         out: the export file.
         village_out: the village file (same formats).
@@ -249,7 +267,7 @@ def write_example(
     Raises:
         UserError: an unsupported suffix or an unwritable path.
     """
-    rows, village_rows = example_tables(population, seed)
+    rows, village_rows = example_tables(population, params, seed)
     header_top = [*HEADERS_BEFORE, GROUP, *[""] * (len(INCOME_HEADERS) - 1), *HEADERS_AFTER]
     header_sub = [""] * len(HEADERS_BEFORE) + list(INCOME_HEADERS) + [""] * len(HEADERS_AFTER)
     merges = (len(HEADERS_BEFORE), len(HEADERS_BEFORE) + len(INCOME_HEADERS) - 1)

@@ -45,6 +45,7 @@ HAVE_COST_PARAMETERS = {  # parameter of the cost of providing each village have
     "broadband": "infrastructure.broadband_cost_per_village",
 }
 MONITORED_PROB_MIN = 0.5  # on the monitoring list when flagged in at least this share of replications
+ELIGIBLE_PROB_MIN = 0.5  # a programme is listed as one a household is eligible for in at least this share
 
 
 @dataclass
@@ -103,6 +104,7 @@ class _Run:
     exit_line_cny: float
     medical_first_year_cny: np.ndarray
     given_cny: dict[str, np.ndarray]
+    eligible: dict[str, np.ndarray]  # per programme: offered it at some review of the run
     result: RunResult
     monitoring: pd.DataFrame  # exited households' monitoring flags at the end
     have_costs_cny: dict[str, float]
@@ -131,13 +133,15 @@ def _observe(model: FupinModel) -> _Run:
     medical = hh.ytd_medical_oop_cny[registered].copy()
     result = model.run()
     given = {p.key: model.ledger.by_household(p.key)[registered] for p in model.programmes}
+    eligible = {p.key: p.ever_eligible[registered] for p in model.programmes}
     flags = at_risk_households(model)
     costs = {have: model.params.value(name) for have, name in HAVE_COST_PARAMETERS.items()}
-    return _Run(start, exit_line, medical, given, result, flags, costs, model.horizon.end.year)
+    return _Run(start, exit_line, medical, given, eligible, result, flags, costs, model.horizon.end.year)
 
 
 def _household_plans(first: _Run, runs: list[_Run]) -> pd.DataFrame:
-    """一户一策: gap, missing haves, medical bills, what the scenario gives, exit year and probability, return risk."""
+    """一户一策: gap, missing haves, medical bills, the programmes it is eligible for and what the scenario
+    gives it, exit year and probability, return risk."""
     table = first.start.copy()
     table["exit_bar_cny"] = first.exit_line_cny
     table["income_gap_cny"] = np.maximum(first.exit_line_cny - table.income_pc_cny, 0.0) * table.people
@@ -158,6 +162,10 @@ def _household_plans(first: _Run, runs: list[_Run]) -> pd.DataFrame:
     given = table[[f"given_{key}_cny" for key in first.given_cny]].to_numpy()
     served = np.mean([np.column_stack([run.given_cny[k] for k in first.given_cny]) > 0 for run in runs], axis=0)
     keys = list(first.given_cny)
+    eligible = np.mean([np.column_stack([run.eligible[k] for k in keys]) for run in runs], axis=0)
+    table["eligible_programmes"] = [
+        ", ".join(key for key, share in zip(keys, row, strict=True) if share >= ELIGIBLE_PROB_MIN) for row in eligible
+    ]
     table["programmes"] = [
         ", ".join(keys[i] for i in np.argsort(-row_given) if row_served[i] > 0)
         for row_given, row_served in zip(given, served, strict=True)
@@ -221,7 +229,7 @@ def _monitoring(first: _Run, runs: list[_Run]) -> pd.DataFrame:
 
 
 SHEETS = {"households": "household_plans", "villages": "village_plans", "monitoring": "monitoring_list"}
-LIST_COLUMNS = ("missing_haves", "programmes")  # comma-separated keys: haves, programmes
+LIST_COLUMNS = ("missing_haves", "eligible_programmes", "programmes")  # comma-separated keys: haves, programmes
 
 
 def plan_table(table: pd.DataFrame, lang: str = "en", columns: list[str] | None = None) -> pd.DataFrame:
@@ -267,4 +275,4 @@ def _named_lists(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _list_name(column: str, key: str, lang: str) -> str:
-    return name("programme_names", key, lang) if column == "programmes" else header(key, lang)
+    return name("programme_names", key, lang) if column.endswith("programmes") else header(key, lang)
