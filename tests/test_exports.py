@@ -84,7 +84,8 @@ def test_ledger_and_at_risk_values_in_chinese(run, workbooks):
     assert {row[0] for row in ledger[1:]} <= set(LABELS["zh"]["programme_names"].values())
     risk = rows(workbooks["zh"]["返贫风险"])
     assert [row[0] for row in risk[1:]] == at_risk.household.tolist()
-    assert {row[2] for row in risk[1:]} <= set(LABELS["zh"]["cause_names"].values())
+    cause = risk[0].index(header("cause", "zh"))
+    assert {row[cause] for row in risk[1:]} <= set(LABELS["zh"]["cause_names"].values())
 
 
 def test_columns_are_sized_to_their_contents(workbooks):

@@ -44,6 +44,7 @@ def registry(tmp_path_factory) -> tuple[Path, Path, list[str]]:
 @pytest.fixture(autouse=True)
 def private_home(tmp_path, monkeypatch):
     """No test here may touch the real home folder or key file."""
+    (tmp_path / "home").mkdir()
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("FUPIN_KEY_FILE", str(tmp_path / "home" / "registry.key"))
 
@@ -126,3 +127,61 @@ def test_both_dashboards_build_and_refresh_on_the_registry(registry):
     assert len(comparison.figures) > 0 and comparison.table.value
     shown = budget.outcomes.value + comparison.table.value + repr(result.summary.to_dict())
     _assert_private([], shown, secrets)
+
+
+def test_a_tiny_optimisation_runs_on_the_registry(registry, tmp_path, capsys):
+    """The optimiser on a registry: plans extend the registry scenario; nothing personal is written."""
+    scenario, out_registry, secrets = registry
+    (tmp_path / scenario.name).write_text(scenario.read_text())
+    study = tmp_path / "registry_study.yaml"
+    content = {
+        "scenario": scenario.name,
+        "reps": 1,
+        "population_scale": 1.0,  # a registry is run whole
+        "trials": 3,
+        "variables": {"programmes.employment.public_jobs": {"range": [0, 200], "step": 100}},
+        "objectives": {"total_cost_cny": "minimise"},
+        "constraints": {"p_exit_target_2016": {"min": 0.5}},
+        "confirm": {"reps": 1, "population_scale": 1.0, "plans": 1},
+    }
+    study.write_text(yaml.safe_dump(content))
+    out = tmp_path / "optimised"
+    command = ["optimise", str(study), "--out", str(out), "--executor", "serial", "--no-progress"]
+    assert main(command) == 0
+    frontier = pd.read_csv(out / "frontier.csv")
+    plan = yaml.safe_load((out / frontier.plan_file.iloc[0]).read_text(encoding="utf-8"))
+    assert Path(plan["extends"]).name == scenario.name
+    still_poor = pd.read_csv(out / "still_poor.csv")  # a registry is whole: the counts are its households
+    registered = len(pd.read_parquet(out_registry / "households.parquet"))
+    assert set(still_poor.reason) == {"haves", "medical_bills", "no_labour", "income"}
+    assert 0 < still_poor.households.sum() < registered
+    printed = capsys.readouterr()
+    _assert_private([out], printed.out + printed.err, secrets)
+
+
+def test_plans_and_the_return_risk_notebook_run_on_the_registry(registry, tmp_path, capsys):
+    """fupin plan on a registry scenario, and notebook 04 executed with it as its scenario (papermill)."""
+    import papermill
+
+    scenario, out_registry, secrets = registry
+    plans, workbook = tmp_path / "households.csv", tmp_path / "plans.xlsx"
+    command = ["plan", "households", str(scenario), "--reps", "2", "--no-progress"]
+    assert main([*command, "--out", str(plans), "--excel", str(workbook)]) == 0
+    keys = set(pd.read_parquet(out_registry / "households.parquet").household_key)
+    assert set(pd.read_csv(plans, encoding="utf-8-sig").household_key) == keys
+    notebook_out = tmp_path / "04"
+    executed = tmp_path / "04_return_risk.ipynb"
+    parameters = {"scenario": str(scenario), "population_scale": 1.0, "out_dir": str(notebook_out), "plan_reps": 1}
+    notebooks = Path(__file__).parent.parent / "notebooks"
+    papermill.execute_notebook(
+        str(notebooks / "04_return_risk.ipynb"),
+        str(executed),
+        parameters=parameters,
+        cwd=str(notebooks),
+        progress_bar=False,
+    )
+    at_risk = pd.read_csv(notebook_out / "at_risk_households.csv", encoding="utf-8-sig")
+    registered = at_risk.household_key.dropna()  # households that entered the registry later have none
+    assert len(registered) > 0 and set(registered) <= keys  # the registry's households, by pseudonymous key
+    printed = capsys.readouterr()
+    _assert_private([tmp_path], printed.out + printed.err, secrets)

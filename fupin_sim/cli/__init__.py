@@ -171,12 +171,10 @@ def _write_excel(model: FupinModel, result, path: Path) -> None:
     from fupin_sim.workbench.exports import write_sheets
     from fupin_sim.workbench.risk import at_risk_households
 
-    at_risk = at_risk_households(model)
-    at_risk.insert(0, "household_key", model.household_keys[at_risk.household.to_numpy()])
     tables = {
         "yearly": result.yearly,
         "ledger": result.ledger,
-        "at_risk": at_risk,
+        "at_risk": at_risk_households(model),
         "programmes": result.programmes,
         "villages": result.villages,
     }

@@ -50,7 +50,8 @@ def at_risk_households(model: FupinModel) -> pd.DataFrame:
         model: a :class:`~fupin_sim.model.simulation.FupinModel` that has run.
 
     Returns:
-        Columns ``household`` (row number), ``village``, ``cause``, ``people``,
+        Columns ``household`` (row number), ``household_key`` (an imported registry's
+        pseudonymous key), ``village``, ``village_name``, ``cause``, ``people``,
         ``income_pc_cny``, ``previous_income_pc_cny``, ``margin_share`` (over this
         year's exit line), ``transfer_share``, ``chronic_members``,
         ``medical_oop_pc_cny`` (this year), ``debt_cny``, the flags of :data:`FLAGS`,
@@ -84,7 +85,9 @@ def at_risk_households(model: FupinModel) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "household": rows,
+            "household_key": model.household_keys[rows],
             "village": hh.village[rows],
+            "village_name": model.village_names[hh.village[rows]],
             "cause": np.asarray(CAUSES)[hh.cause[rows]],
             "people": size,
             "income_pc_cny": income_pc,
