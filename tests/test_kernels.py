@@ -8,15 +8,20 @@ replaced, and requires exact equality: results stay reproducible to the last bit
 import numpy as np
 import pytest
 
-from fupin_sim.model import assessment, income, shocks
+from fupin_sim.model import assessment, income, population, shocks
+from fupin_sim.model import ledger as ledger_module
 from fupin_sim.model.columns import group_sum
 from fupin_sim.model.households import (
     COMPULSORY_SCHOOL_AGES,
     POOR,
     HouseholdColumns,
     PersonColumns,
+    make_chronic,
     refresh_household_aggregates,
 )
+from fupin_sim.model.ledger import Ledger
+from fupin_sim.programmes import base as programmes_base
+from fupin_sim.programmes.base import IncomeStream
 
 N_HOUSEHOLDS = 300
 
@@ -110,18 +115,62 @@ def test_stream_accrual_equals_numpy(rng):
     expected_plain = account + rate / 12
     expected_other = other + rate / 12
 
-    farm = account.copy()
-    income._accrue_farm_stream(farm, rate, factor)
-    industry = account.copy()
-    income._accrue_stream(industry, rate, price, 1.0)
-    plain = account.copy()
-    income._accrue_stream(plain, rate, 1.0, 12.0)
-    transfer, programme = account.copy(), other.copy()
-    income._accrue_transfer_stream(transfer, programme, rate)
-    assert np.array_equal(farm, expected_farm)
-    assert np.array_equal(industry, expected_industry)
-    assert np.array_equal(plain, expected_plain)
-    assert np.array_equal(transfer, expected_plain) and np.array_equal(programme, expected_other)
+    rows = np.flatnonzero(rate != 0.0)
+    rows_and_zeros = np.union1d(rows, np.arange(0, n, 7))  # rows kept from before a rate was set to zero
+    for with_rate in (rows, rows_and_zeros):
+        farm = account.copy()
+        income._accrue_farm_stream(farm, rate, with_rate, factor)
+        industry = account.copy()
+        income._accrue_stream(industry, rate, with_rate, price, 1.0)
+        plain = account.copy()
+        income._accrue_stream(plain, rate, with_rate, 1.0, 12.0)
+        transfer, programme = account.copy(), other.copy()
+        income._accrue_transfer_stream(transfer, programme, rate, with_rate)
+        assert np.array_equal(farm, expected_farm)
+        assert np.array_equal(industry, expected_industry)
+        assert np.array_equal(plain, expected_plain)
+        assert np.array_equal(transfer, expected_plain) and np.array_equal(programme, expected_other)
+
+
+def test_stream_rows_follow_every_change_of_the_rates():
+    stream = IncomeStream("transfer", np.zeros(10), paid=True)
+    assert stream.rows().size == 0
+    stream.rate_cny_per_year[[2, 5]] = 120.0
+    assert np.array_equal(stream.rows(), [2, 5]) and stream.rows() is stream.rows()  # kept while unchanged
+    stream.rate_cny_per_year[2] = 0.0
+    stream.rate_cny_per_year[7] = 60.0
+    assert np.array_equal(stream.rows(), [5, 7])
+    assert stream.rates() is stream.rate_cny_per_year
+
+
+@pytest.mark.parametrize("amounts", ["array", "scalar", "repeated rows"])
+def test_ledger_posting_equals_add_at(rng, amounts):
+    rows = {"array": np.sort(rng.choice(N_HOUSEHOLDS, 80, replace=False)), "scalar": np.arange(0, N_HOUSEHOLDS, 3)}
+    rows["repeated rows"] = rng.integers(0, 20, 200)
+    rows = rows[amounts]
+    paid = 1234.5 if amounts == "scalar" else money(rng, rows.size)
+    expected = money(rng, N_HOUSEHOLDS)
+    ledger = Ledger(N_HOUSEHOLDS, 5)
+    ledger._households[("p", 2016)][:] = expected
+    np.add.at(expected, rows, paid)
+    ledger.post("p", 2016, rows, paid)
+    assert np.array_equal(ledger.by_household("p", 2016), expected)
+
+
+def test_ledger_by_village_equals_bincount(rng):
+    village, amounts = rng.integers(0, 12, N_HOUSEHOLDS), money(rng, N_HOUSEHOLDS, zero_share=0.6)
+    spending, paid = ledger_module._by_village(village, amounts, 14)
+    assert np.array_equal(spending, np.bincount(village, weights=amounts, minlength=14))
+    assert np.array_equal(paid, np.bincount(village[amounts > 0], minlength=14)) and paid.dtype == np.int64
+
+
+def test_participants_by_village_equal_group_sums(rng):
+    village, enrolled = rng.integers(0, 12, N_HOUSEHOLDS), rng.random(N_HOUSEHOLDS) < 0.3
+    income_pc = money(rng, N_HOUSEHOLDS)
+    line = float(np.median(income_pc))
+    joined, above = programmes_base._participants_by_village(village, enrolled, income_pc, line, 14)
+    assert np.array_equal(joined, group_sum(village, enrolled, 14))
+    assert np.array_equal(above, group_sum(village, enrolled & (income_pc > line), 14)) and above.sum() > 0
 
 
 class _Params:
@@ -194,7 +243,8 @@ def test_ageing_kernel_equals_numpy(rng):
     n, low, high = len(persons), *COMPULSORY_SCHOOL_AGES
     status = rng.integers(0, 3, N_HOUSEHOLDS).astype(np.int8)
     factor = np.where(rng.random(N_HOUSEHOLDS) < 0.5, 0.4, 1.0)
-    ill, disabled, draw = rng.random(n) < 0.2, rng.random(n) < 0.1, rng.random(n)
+    ill_draw, disabled_draw, draw = rng.random(n), rng.random(n), rng.random(n)
+    ill, disabled = ill_draw < 0.2, disabled_draw < 0.1
 
     age = persons.age + 1
     chronic = persons.chronic | ((age >= 18) & ill)
@@ -208,10 +258,104 @@ def test_ageing_kernel_equals_numpy(rng):
 
     got = shocks._age_persons(
         persons.age, persons.chronic, persons.disabled, persons.enrolled, persons.household, status,
-        ill, disabled, draw, 0.35, factor,
+        ill_draw, 0.2, disabled_draw, 0.1, draw, 0.35, factor,
     )  # fmt: skip
     assert np.array_equal(got, drops) and drops.any()
     assert np.array_equal(persons.age, age)
     assert np.array_equal(persons.chronic, chronic)
     assert np.array_equal(persons.disabled, ever_disabled)
     assert np.array_equal(persons.enrolled, enrolled)
+
+
+def test_make_chronic_kernel_equals_numpy(rng):
+    persons = persons_of(rng)
+    persons.age[:30] = np.repeat([15, 16, 64, 65, 74, 75], 5)  # the working-age and full-labour thresholds
+    hh = HouseholdColumns(N_HOUSEHOLDS, migrant_units=rng.integers(0, 3, N_HOUSEHOLDS).astype(float))
+    refresh_household_aggregates(hh, persons)
+    rows = np.concatenate([np.arange(30), rng.integers(0, len(persons), 120)])  # repeats, and some chronic already
+    labour, chronic_members, migrant = hh.labour_units.copy(), hh.chronic_members.copy(), hh.migrant_units.copy()
+    new = np.unique(rows[~persons.chronic[rows]])
+    before = persons.labour_units(new)
+    chronic = persons.chronic.copy()
+    chronic[new] = True
+    after = PersonColumns(
+        len(persons), **{**{c: getattr(persons, c) for c in PersonColumns.SCHEMA}, "chronic": chronic}
+    ).labour_units(new)
+    owners = persons.household[new]
+    np.add.at(labour, owners, after - before)
+    np.add.at(chronic_members, owners, 1)
+    migrant[owners] = np.minimum(migrant[owners], labour[owners])
+
+    make_chronic(hh, persons, rows)
+    assert np.array_equal(persons.chronic, chronic)
+    assert np.array_equal(hh.labour_units, labour) and (after < before).any()
+    assert np.array_equal(hh.chronic_members, chronic_members)
+    assert np.array_equal(hh.migrant_units, migrant)
+
+
+def test_income_split_kernel_equals_numpy(rng):
+    n = N_HOUSEHOLDS
+    registered = rng.random(n) < 0.3
+    labour = rng.integers(0, 5, n) / 2
+    elderly, size = rng.integers(0, 3, n).astype(np.int16), rng.integers(1, 7, n).astype(np.int16)
+    total = rng.lognormal(9.5, 0.8, n) * size
+    shares = {"wage": (0.45, 0.38), "farm": (0.3, 0.35), "property": (0.04, 0.02)}
+    mean_units = (labour[~registered & (labour > 0)].mean(), labour[registered & (labour > 0)].mean())
+    backstop, pension_rate = 0.7, 105.0
+
+    def by_group(pair):
+        return np.where(registered, pair[1], pair[0])
+
+    wage_share, farm_share, property_share = (
+        by_group(shares["wage"]),
+        by_group(shares["farm"]),
+        by_group(shares["property"]),
+    )
+    transfer_share = 1.0 - wage_share - farm_share - property_share
+    has_labour = labour > 0
+    wage_weight = wage_share * labour / by_group(mean_units)
+    weight_sum = wage_weight + farm_share + property_share + transfer_share
+    wage = np.where(has_labour, total * wage_weight / weight_sum, 0.0)
+    farm = np.where(
+        has_labour, total * farm_share / weight_sum, total * np.maximum(1.0 - backstop - property_share, 0.0)
+    )
+    prop = np.where(has_labour, total * property_share / weight_sum, total * property_share)
+    transfers = total - wage - farm - prop
+    pension = elderly * pension_rate * 12
+    earned = wage + farm + prop
+    keep = np.clip(1.0 - np.maximum(pension - transfers, 0.0) / np.where(earned > 0, earned, 1.0), 0.0, 1.0)
+    wage, farm, prop = wage * keep, farm * keep, prop * keep
+    transfers = total - wage - farm - prop
+    other = np.maximum(transfers - pension, 0.0)
+    earned_pc = (wage + farm + prop) / size
+    income_pc = earned_pc + (pension + other) / size
+
+    out = {name: np.zeros(n) for name in ("pension", "other", "wage_pu", "farm", "prop", "earned_pc", "pc", "gross")}
+    population._split_incomes(
+        total, registered, labour, elderly, size, shares["wage"], shares["farm"], shares["property"], mean_units,
+        backstop, pension_rate, *out.values(),
+    )  # fmt: skip
+    assert np.array_equal(out["pension"], pension) and np.array_equal(out["other"], other)
+    assert np.array_equal(out["wage_pu"], np.divide(wage, labour, out=np.zeros(n), where=has_labour))
+    assert np.array_equal(out["farm"], farm) and np.array_equal(out["prop"], prop)
+    assert np.array_equal(out["earned_pc"], earned_pc) and np.array_equal(out["pc"], income_pc)
+    assert np.array_equal(out["gross"], income_pc) and (keep < 1).any() and (~has_labour).any()
+
+
+def test_migration_kernel_equals_numpy(rng):
+    n = N_HOUSEHOLDS
+    labour = rng.integers(0, 6, n) / 2
+    migrant = np.minimum(rng.integers(0, 3, n).astype(float), labour)
+    migrant[:10] = 0.5  # a partial unit away comes home whole
+    wage_per_unit, draw_go, draw_return = money(rng, n, zero_share=0.2), rng.random(n), rng.random(n)
+    net_wage = float(np.median(wage_per_unit))
+
+    expected = migrant.copy()
+    comes_home = (expected > 0) & (draw_return < 0.3)
+    expected[comes_home] -= np.minimum(1.0, expected[comes_home])
+    goes = (net_wage > wage_per_unit) & (labour - expected >= 1.0) & (draw_go < 0.4)
+    expected[goes] += 1.0
+
+    got = income._migrate(draw_go, draw_return, 0.4, 0.3, net_wage, wage_per_unit, labour, migrant)
+    assert np.array_equal(got, np.flatnonzero(goes)) and goes.any() and comes_home.any()
+    assert np.array_equal(migrant, expected)

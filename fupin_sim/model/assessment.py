@@ -335,9 +335,10 @@ def _events(
     hh = model.households
     groups = {"return": np.flatnonzero(returns), "exit": np.flatnonzero(exits), "new_poor": np.flatnonzero(new_poor)}
     rows = np.concatenate(list(groups.values()))
-    event = np.repeat(np.array(list(groups)), [group.size for group in groups.values()])
+    event_code = np.repeat(np.arange(len(groups)), [group.size for group in groups.values()])
+    event = _strings(list(groups)).take(event_code)  # a take, not thousands of strings converted
     income = hh.income_pc_cny[rows]
-    is_return, is_exit = event == "return", event == "exit"
+    is_return, is_exit = event_code == 0, event_code == 1
     reason = np.full(rows.size, np.nan, dtype=object)
     reason[is_return] = reasons
     pathway = np.full(rows.size, np.nan, dtype=object)
@@ -347,11 +348,11 @@ def _events(
     return pd.DataFrame(
         {
             "year": np.full(rows.size, model.year, dtype=np.int64),
-            "event": pd.array(event, dtype="str"),
+            "event": event,
             "household": rows,
             "village": hh.village[rows],
             "people": hh.size[rows],
-            "cause": pd.array(np.asarray(CAUSES)[hh.cause[rows]], dtype="str"),
+            "cause": _strings(CAUSES).take(hh.cause[rows].astype(np.intp)),
             "registered_2015": hh.registered_2015[rows],
             "income_pc_cny": income,
             "line_cny": np.full(rows.size, line, dtype=np.float64),
@@ -363,3 +364,8 @@ def _events(
         },
         columns=[*EVENT_COLUMNS, "reason", "pathway", "transfer_dependent"],
     )
+
+
+def _strings(values) -> pd.api.extensions.ExtensionArray:
+    """A few labels as a pandas ``str`` array, for :func:`_events` to ``take`` its columns from."""
+    return pd.array(np.asarray(values, dtype=object), dtype="str")

@@ -163,13 +163,48 @@ class PersonColumns(ColumnStore):
 
 def make_chronic(households: HouseholdColumns, persons: PersonColumns, rows: np.ndarray) -> None:
     """Give the persons in ``rows`` a chronic illness, updating their households' labour and counts."""
-    rows = np.unique(rows[~persons.chronic[rows]])
-    before = persons.labour_units(rows)
-    persons.chronic[rows] = True
-    owners = persons.household[rows]
-    np.add.at(households.labour_units, owners, persons.labour_units(rows) - before)
-    np.add.at(households.chronic_members, owners, 1)
-    np.minimum(households.migrant_units, households.labour_units, out=households.migrant_units)
+    _make_chronic(
+        np.unique(rows),
+        persons.household,
+        persons.age,
+        persons.disabled,
+        persons.enrolled,
+        persons.chronic,
+        households.labour_units,
+        households.chronic_members,
+        households.migrant_units,
+    )
+
+
+@njit(cache=True)
+def _make_chronic(rows, household, age, disabled, enrolled, chronic, labour_units, chronic_members, migrant_units):
+    """Kernel of :func:`make_chronic`, over the distinct persons ``rows`` (ascending).
+
+    Each one not yet chronic becomes chronic: a working member drops from full to
+    partial labour (the rules of :meth:`PersonColumns.labour_units`), the household
+    loses the difference and counts one more chronic member, in the order of
+    ``np.add.at``; then its migrant units are cut to its labour units (only these
+    households' labour fell: elsewhere they are within it already).
+    """
+    owners = np.empty(rows.size, dtype=np.int64)
+    count = 0
+    for person in rows:
+        if chronic[person]:
+            continue
+        years = age[person]
+        working = (
+            (years >= WORKING_AGE[0]) & (years <= WORKING_AGE[1]) & (not disabled[person]) & (not enrolled[person])
+        )
+        before = (0.5 if years > FULL_LABOUR_MAX_AGE else 1.0) if working else 0.0
+        chronic[person] = True
+        after = 0.5 if working else 0.0
+        row = household[person]
+        labour_units[row] += after - before
+        chronic_members[row] += 1
+        owners[count] = row
+        count += 1
+    for row in owners[:count]:
+        migrant_units[row] = min(migrant_units[row], labour_units[row])
 
 
 def refresh_household_aggregates(households: HouseholdColumns, persons: PersonColumns) -> None:

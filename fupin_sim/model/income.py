@@ -47,7 +47,7 @@ def start_year(model: FupinModel) -> None:
     """January: reset the year's accounts, grow rates, draw transient factors, update pensions."""
     hh, p, year = model.households, model.params, model.year
     for name in YTD_COLUMNS:
-        getattr(hh, name)[:] = 0.0
+        getattr(hh, name).fill(0.0)
     hh.wage_per_unit_cny_per_year *= 1.0 + p.value("income.wage_growth")
     model.wage_index *= 1.0 + p.value("income.wage_growth")
     hh.farm_cny_per_year *= 1.0 + p.value("income.farm_growth")
@@ -79,8 +79,17 @@ def carried_over(previous: np.ndarray, fresh: np.ndarray, sigma: float, persiste
     if persistence == 0.0:
         return fresh
     shift = sigma**2 / 2
-    innovation = np.sqrt(1.0 - persistence**2) * (np.log(fresh) + shift)
-    return np.exp(persistence * (np.log(previous) + shift) + innovation - shift)
+    # exp(persistence * (log(previous) + shift) + sqrt(1 - persistence**2) * (log(fresh) + shift) - shift),
+    # in place (no temporaries beyond one array; each product in the same operands, so the same bits)
+    innovation = np.log(fresh)
+    innovation += shift
+    innovation *= np.sqrt(1.0 - persistence**2)
+    result = np.log(previous)
+    result += shift
+    result *= persistence
+    result += innovation
+    result -= shift
+    return np.exp(result, out=result)
 
 
 def migrant_net_wage_cny(model: FupinModel) -> float:
@@ -98,12 +107,36 @@ def migration(model: FupinModel) -> None:
     hh, p = model.households, model.params
     rng = model.streams["migration"]
     draw_go, draw_return = rng.random(len(hh)), rng.random(len(hh))
-    comes_home = (hh.migrant_units > 0) & (draw_return < p.value("income.return_migration_prob"))
-    hh.migrant_units[comes_home] -= np.minimum(1.0, hh.migrant_units[comes_home])
-    pays = migrant_net_wage_cny(model) > hh.wage_per_unit_cny_per_year
-    goes = pays & (hh.labour_units - hh.migrant_units >= 1.0) & (draw_go < p.value("income.migration_prob"))
-    hh.migrant_units[goes] += 1.0
-    model.tally("migration", np.flatnonzero(goes))
+    goes = _migrate(
+        draw_go,
+        draw_return,
+        p.value("income.migration_prob"),
+        p.value("income.return_migration_prob"),
+        migrant_net_wage_cny(model),
+        hh.wage_per_unit_cny_per_year,
+        hh.labour_units,
+        hh.migrant_units,
+    )
+    model.tally("migration", goes)
+
+
+@njit(cache=True)
+def _migrate(draw_go, draw_return, migration_prob, return_prob, migrant_net_wage, wage_per_unit, labour_units, migrant):
+    """Kernel of :func:`migration`, one pass over the households: a migrant unit comes home
+    (at most one unit) when ``draw_return`` is below ``return_prob``; then, where the migrant
+    net wage beats the local wage per unit and a local full unit is left, one goes when
+    ``draw_go`` is below ``migration_prob``. Returns the rows that sent one."""
+    goes = np.empty(draw_go.size, dtype=np.int64)
+    count = 0
+    for row in range(draw_go.size):
+        if migrant[row] > 0 and draw_return[row] < return_prob:
+            migrant[row] -= min(1.0, migrant[row])
+        pays = migrant_net_wage > wage_per_unit[row]
+        if pays and labour_units[row] - migrant[row] >= 1.0 and draw_go[row] < migration_prob:
+            migrant[row] += 1.0
+            goes[count] = row
+            count += 1
+    return goes[:count]
 
 
 def accrue_month(model: FupinModel) -> None:
@@ -173,46 +206,52 @@ def _accrue_programme_streams(model: FupinModel) -> None:
     """Add one month of every programme income stream to its source's account.
 
     Farm streams share the household's farm fortunes (disasters, the year's
-    harvest); broiler (industry) streams move with the district price.
+    harvest); broiler (industry) streams move with the district price. Each
+    stream touches only its households with a rate (found on a boolean mask,
+    :meth:`~fupin_sim.programmes.base.IncomeStream.rows`, kept between changes): adding
+    zero would change nothing.
     """
     hh = model.households
     price_per_month = np.exp(model.broiler_price_log) / 12
     for programme in model.programmes:
         for stream in programme.streams.values():
-            account = getattr(hh, f"ytd_{stream.source}_cny")
+            rows = stream.rows()
+            if not rows.size:
+                continue
+            account, rate = getattr(hh, f"ytd_{stream.source}_cny"), stream.rates()
             if stream.source == "farm":
-                _accrue_farm_stream(account, stream.rate_cny_per_year, hh.farm_factor)
+                _accrue_farm_stream(account, rate, rows, hh.farm_factor)
             elif stream.source == "industry":
-                _accrue_stream(account, stream.rate_cny_per_year, price_per_month, 1.0)
+                _accrue_stream(account, rate, rows, price_per_month, 1.0)
             elif stream.source == "transfer":
-                _accrue_transfer_stream(account, hh.ytd_programme_transfer_cny, stream.rate_cny_per_year)
+                _accrue_transfer_stream(account, hh.ytd_programme_transfer_cny, rate, rows)
             else:
-                _accrue_stream(account, stream.rate_cny_per_year, 1.0, 12.0)
+                _accrue_stream(account, rate, rows, 1.0, 12.0)
 
 
 @njit(cache=True)
-def _accrue_stream(account, rate_cny_per_year, multiplier, divisor):
+def _accrue_stream(account, rate_cny_per_year, rows, multiplier, divisor):
     """Kernel of :func:`_accrue_programme_streams`: ``account += rate * multiplier / divisor``
-    for the households with a rate (adding zero would change nothing)."""
-    for row in range(account.size):
+    for the ``rows`` with a rate."""
+    for row in rows:
         if rate_cny_per_year[row] != 0.0:
             account[row] += rate_cny_per_year[row] * multiplier / divisor
 
 
 @njit(cache=True)
-def _accrue_farm_stream(account, rate_cny_per_year, farm_factor):
+def _accrue_farm_stream(account, rate_cny_per_year, rows, farm_factor):
     """Kernel of :func:`_accrue_programme_streams` for a farm stream: a twelfth of the rate
-    times the household's farm factor, for the households with a rate."""
-    for row in range(account.size):
+    times the household's farm factor, for the ``rows`` with a rate."""
+    for row in rows:
         if rate_cny_per_year[row] != 0.0:
             account[row] += rate_cny_per_year[row] * farm_factor[row] / 12
 
 
 @njit(cache=True)
-def _accrue_transfer_stream(account, programme_account, rate_cny_per_year):
+def _accrue_transfer_stream(account, programme_account, rate_cny_per_year, rows):
     """Kernel of :func:`_accrue_programme_streams` for a transfer stream: a twelfth of the rate
-    into the transfers and into the part of them that programmes pay."""
-    for row in range(account.size):
+    into the transfers and into the part of them that programmes pay, for the ``rows`` with a rate."""
+    for row in rows:
         if rate_cny_per_year[row] != 0.0:
             account[row] += rate_cny_per_year[row] / 12
             programme_account[row] += rate_cny_per_year[row] / 12

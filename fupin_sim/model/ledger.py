@@ -12,6 +12,7 @@ from collections import defaultdict
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 LEDGER_COLUMNS = ["programme", "year", "village", "spending_cny", "households_paid"]
 
@@ -48,7 +49,12 @@ class Ledger:
         amounts = np.asarray(amounts_cny, dtype=float)  # a scalar amount goes to every row
         if rows.size and amounts.size and amounts.min() < 0:
             raise ValueError(f"{programme}: negative payment posted for {year}")
-        np.add.at(account, rows, amounts)
+        if amounts.ndim == 0:
+            _add_each(account, rows, float(amounts))
+        elif amounts.shape == rows.shape:
+            _add_at(account, rows, amounts)
+        else:  # an amount broadcast some other way
+            np.add.at(account, rows, amounts)
 
     def spent(self, programme: str, year: int | None = None) -> float:
         """Total posted by ``programme`` in ``year`` (all years if ``None``)."""
@@ -82,12 +88,11 @@ class Ledger:
         no_households, no_villages = np.zeros(self.n_households), np.zeros(self.n_villages)
         spending, paid = [], []
         for key in keys:
-            household_amounts = self._households.get(key, no_households)
-            spending.append(
-                np.bincount(village, weights=household_amounts, minlength=self.n_villages)
-                + self._villages.get(key, no_villages)
+            household_spending, households_paid = _by_village(
+                village, self._households.get(key, no_households), self.n_villages
             )
-            paid.append(np.bincount(village[household_amounts > 0], minlength=self.n_villages))
+            spending.append(household_spending + self._villages.get(key, no_villages))
+            paid.append(households_paid)
         table = pd.DataFrame(
             {
                 "programme": np.repeat([programme for programme, _ in keys], self.n_villages),
@@ -98,3 +103,32 @@ class Ledger:
             }
         )
         return table[table.spending_cny > 0].reset_index(drop=True)
+
+
+@njit(cache=True)
+def _add_at(account, rows, amounts):
+    """Kernel of :meth:`Ledger.post`: ``np.add.at(account, rows, amounts)``, one addition per
+    entry in order (a household paid twice in one posting gets both)."""
+    for entry in range(rows.size):
+        account[rows[entry]] += amounts[entry]
+
+
+@njit(cache=True)
+def _add_each(account, rows, amount):
+    """Kernel of :meth:`Ledger.post` for one amount paid to every row (``np.add.at`` with a scalar)."""
+    for row in rows:
+        account[row] += amount
+
+
+@njit(cache=True)
+def _by_village(village, amounts, n_villages):
+    """Kernel of :meth:`Ledger.to_frame`, one pass over the households: each village's spending
+    (``np.bincount(village, weights=amounts)``, summed in row order, so the same bits) and its
+    households paid (``np.bincount(village[amounts > 0])``)."""
+    spending = np.zeros(n_villages)
+    paid = np.zeros(n_villages, dtype=np.int64)
+    for row in range(village.size):
+        spending[village[row]] += amounts[row]
+        if amounts[row] > 0:
+            paid[village[row]] += 1
+    return spending, paid

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from scipy import stats
 
 from fupin_sim.config.parameters import ParameterSet
@@ -281,40 +282,87 @@ def _incomes(d: _District, params: ParameterSet, rng: np.random.Generator, hh: H
     """
     registered = hh.registered_2015
     total = _per_capita_income(d, params, rng, registered) * hh.size
-    wage_share = d.by_registration(registered, "wage_share")
-    farm_share = d.by_registration(registered, "farm_share")
-    property_share = d.by_registration(registered, "property_share")
-    transfer_share = 1.0 - wage_share - farm_share - property_share
-
     has_labour = hh.labour_units > 0
-    mean_units = np.where(
-        registered, hh.labour_units[registered & has_labour].mean(), hh.labour_units[~registered & has_labour].mean()
+    mean_units = (hh.labour_units[~registered & has_labour].mean(), hh.labour_units[registered & has_labour].mean())
+    _split_incomes(
+        total,
+        registered,
+        hh.labour_units,
+        hh.elderly,
+        hh.size,
+        d.shares("wage_share"),
+        d.shares("farm_share"),
+        d.shares("property_share"),
+        mean_units,
+        d["backstop_transfer_share"],
+        params.value("income.pension", BASE_YEAR),
+        hh.pension_cny_per_year,
+        hh.other_transfer_cny_per_year,
+        hh.wage_per_unit_cny_per_year,
+        hh.farm_cny_per_year,
+        hh.property_cny_per_year,
+        hh.earned_income_pc_cny,
+        hh.income_pc_cny,
+        hh.gross_income_pc_cny,
     )
-    wage_weight = wage_share * hh.labour_units / mean_units
-    weight_sum = wage_weight + farm_share + property_share + transfer_share
-    backstop = d["backstop_transfer_share"]
-    wage = np.where(has_labour, total * wage_weight / weight_sum, 0.0)
-    farm = np.where(
-        has_labour, total * farm_share / weight_sum, total * np.maximum(1.0 - backstop - property_share, 0.0)
-    )
-    prop = np.where(has_labour, total * property_share / weight_sum, total * property_share)
-    transfers = total - wage - farm - prop
-    # Where the pension alone exceeds the transfer share, the other sources give way
-    # in proportion, so the household keeps the drawn total.
-    pension = hh.elderly * params.value("income.pension", BASE_YEAR) * 12
-    earned = wage + farm + prop
-    keep = np.clip(1.0 - np.maximum(pension - transfers, 0.0) / np.where(earned > 0, earned, 1.0), 0.0, 1.0)
-    wage, farm, prop = wage * keep, farm * keep, prop * keep
-    transfers = total - wage - farm - prop
 
-    hh.pension_cny_per_year[:] = pension
-    hh.other_transfer_cny_per_year[:] = np.maximum(transfers - pension, 0.0)
-    hh.wage_per_unit_cny_per_year[:] = np.divide(wage, hh.labour_units, out=np.zeros_like(wage), where=has_labour)
-    hh.farm_cny_per_year[:] = farm
-    hh.property_cny_per_year[:] = prop
-    hh.earned_income_pc_cny[:] = (wage + farm + prop) / hh.size
-    hh.income_pc_cny[:] = hh.earned_income_pc_cny + (pension + hh.other_transfer_cny_per_year) / hh.size
-    hh.gross_income_pc_cny[:] = hh.income_pc_cny
+
+@njit(cache=True)
+def _split_incomes(
+    total,
+    registered,
+    labour_units,
+    elderly,
+    size,
+    wage_shares,
+    farm_shares,
+    property_shares,
+    mean_units,
+    backstop,
+    pension_per_month,
+    pension_out,
+    other_transfer_out,
+    wage_per_unit_out,
+    farm_out,
+    property_out,
+    earned_pc_out,
+    income_pc_out,
+    gross_pc_out,
+):
+    """Kernel of :func:`_incomes`, one pass over the households (shares and mean labour units
+    given as (non-registered, registered) pairs), with the operations in the order NumPy ran
+    them, so the incomes are bit-identical."""
+    for row in range(total.size):
+        group = 1 if registered[row] else 0
+        wage_share, farm_share, property_share = wage_shares[group], farm_shares[group], property_shares[group]
+        transfer_share = 1.0 - wage_share - farm_share - property_share
+        units = labour_units[row]
+        wage_weight = wage_share * units / mean_units[group]
+        weight_sum = wage_weight + farm_share + property_share + transfer_share
+        if units > 0:
+            wage = total[row] * wage_weight / weight_sum
+            farm = total[row] * farm_share / weight_sum
+            prop = total[row] * property_share / weight_sum
+        else:
+            wage = 0.0
+            farm = total[row] * max(1.0 - backstop - property_share, 0.0)
+            prop = total[row] * property_share
+        transfers = total[row] - wage - farm - prop
+        # Where the pension alone exceeds the transfer share, the other sources give way
+        # in proportion, so the household keeps the drawn total.
+        pension = elderly[row] * pension_per_month * 12
+        earned = wage + farm + prop
+        keep = min(max(1.0 - max(pension - transfers, 0.0) / (earned if earned > 0 else 1.0), 0.0), 1.0)
+        wage, farm, prop = wage * keep, farm * keep, prop * keep
+        transfers = total[row] - wage - farm - prop
+        pension_out[row] = pension
+        other_transfer_out[row] = max(transfers - pension, 0.0)
+        wage_per_unit_out[row] = wage / units if units > 0 else 0.0
+        farm_out[row] = farm
+        property_out[row] = prop
+        earned_pc_out[row] = (wage + farm + prop) / size[row]
+        income_pc_out[row] = earned_pc_out[row] + (pension + other_transfer_out[row]) / size[row]
+        gross_pc_out[row] = income_pc_out[row]
 
 
 def _motivation(d: _District, rng: np.random.Generator, registered: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ education programme) that lowers the risk of dropping out.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +24,11 @@ if TYPE_CHECKING:
 
 def lognormal_with_mean(rng: np.random.Generator, mean: np.ndarray | float, sigma: float, size: int) -> np.ndarray:
     """Log-normal draws with the given arithmetic mean and log standard deviation."""
-    return np.asarray(mean) * np.exp(sigma * rng.standard_normal(size) - sigma**2 / 2)
+    draw = rng.standard_normal(size)  # mean * exp(sigma * draw - sigma**2 / 2), in place: no temporaries
+    draw *= sigma
+    draw -= sigma**2 / 2
+    np.exp(draw, out=draw)
+    return np.multiply(mean, draw, out=draw)
 
 
 def out_of_pocket_cny(cost_cny: np.ndarray, insured: np.ndarray, reimbursement_share: float) -> np.ndarray:
@@ -70,12 +75,21 @@ def _monthly_stay_prob(params, max_size: int, max_chronic: int) -> np.ndarray:
     ``health.chronic_extra_hospitalisation_rate`` a chronic member-year (Poisson);
     the table holds ``1 - exp(-rate / 12)`` for every (size, chronic members) pair up
     to the maxima, so the monthly step looks the probability up instead of taking an
-    exponential per household.
+    exponential per household. The table is built once per (rates, maxima) and
+    reused every month (read-only).
     """
-    size, chronic = np.meshgrid(np.arange(max_size + 1), np.arange(max_chronic + 1), indexing="ij")
     base, extra = params.value("health.hospitalisation_rate"), params.value("health.chronic_extra_hospitalisation_rate")
+    return _stay_prob_table(float(base), float(extra), int(max_size), int(max_chronic))
+
+
+@functools.lru_cache(maxsize=64)
+def _stay_prob_table(base: float, extra: float, max_size: int, max_chronic: int) -> np.ndarray:
+    """The table of :func:`_monthly_stay_prob` for the given rates and maxima."""
+    size, chronic = np.meshgrid(np.arange(max_size + 1), np.arange(max_chronic + 1), indexing="ij")
     stays_per_year = size.astype(float) * base + chronic.astype(float) * extra
-    return -np.expm1(-stays_per_year / 12)
+    table = -np.expm1(-stays_per_year / 12)
+    table.flags.writeable = False
+    return table
 
 
 @njit(cache=True)
@@ -161,8 +175,10 @@ def yearly_person_events(model: FupinModel) -> None:
         persons.enrolled,
         persons.household,
         hh.status,
-        chronic_draw < p.value("health.chronic_incidence"),
-        disability_draw < p.value("health.disability_incidence"),
+        chronic_draw,
+        p.value("health.chronic_incidence"),
+        disability_draw,
+        p.value("health.disability_incidence"),
         dropout_draw,
         p.value("education.dropout_prob"),
         dropout_factor,
@@ -173,24 +189,37 @@ def yearly_person_events(model: FupinModel) -> None:
 
 @njit(cache=True)
 def _age_persons(
-    age, chronic, disabled, enrolled, household, status, falls_ill, becomes_disabled, dropout_draw, dropout_prob, factor
+    age,
+    chronic,
+    disabled,
+    enrolled,
+    household,
+    status,
+    chronic_draw,
+    chronic_prob,
+    disability_draw,
+    disability_prob,
+    dropout_draw,
+    dropout_prob,
+    factor,
 ):
     """Kernel of :func:`yearly_person_events`, one pass over the persons.
 
-    Everyone ages a year; an adult who ``falls_ill`` becomes chronic, and one who
-    ``becomes_disabled`` disabled; children enter school at the first compulsory
-    age and everyone leaves at 18; a compulsory-age pupil of a registered poor
-    household drops out when its draw is below ``dropout_prob`` times its
-    household's ``factor`` (school support). Returns who dropped out.
+    Everyone ages a year; an adult whose ``chronic_draw`` is below ``chronic_prob``
+    becomes chronic, and anyone whose ``disability_draw`` is below ``disability_prob``
+    disabled; children enter school at the first compulsory age and everyone leaves
+    at 18; a compulsory-age pupil of a registered poor household drops out when its
+    draw is below ``dropout_prob`` times its household's ``factor`` (school support).
+    Returns who dropped out.
     """
     drops_out = np.zeros(age.size, dtype=np.bool_)
     low, high = COMPULSORY_SCHOOL_AGES
     for person in range(age.size):
         age[person] += 1
         years = age[person]
-        if years >= 18 and falls_ill[person]:
+        if years >= 18 and chronic_draw[person] < chronic_prob:
             chronic[person] = True
-        if becomes_disabled[person]:
+        if disability_draw[person] < disability_prob:
             disabled[person] = True
         if years == low:
             enrolled[person] = True

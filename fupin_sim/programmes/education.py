@@ -62,7 +62,8 @@ class Education(Programme):
         low, high = COMPULSORY_SCHOOL_AGES
         compulsory_age = (persons.age >= low) & (persons.age <= high)
         ordered = self.in_targeting_order(model, np.flatnonzero(eligible))
-        most = self._subsidy_cny(model, compulsory_age)
+        senior_cny = self._senior_subsidy_cny(model)  # bringing pupils back changes no senior student
+        most = self._subsidy_cny(model, compulsory_age, senior_cny)
         supported = self.affordable(model, ordered, most[ordered] * self.months_left_in_year(model) / 12)
         self.enrolled[:] = False
         self.enrolled[supported] = True
@@ -73,18 +74,24 @@ class Education(Programme):
         if back.any():
             persons.enrolled[back] = True
             refresh_household_aggregates(hh, persons)
-        subsidy = self._subsidy_cny(model, compulsory_age & persons.enrolled)
+        subsidy = self._subsidy_cny(model, compulsory_age & persons.enrolled, senior_cny)
         self.streams["subsidies"].rate_cny_per_year[:] = 0.0
         self.commit_stream(model, "subsidies", supported, subsidy[supported])
 
-    def _subsidy_cny(self, model, compulsory_pupils: np.ndarray) -> np.ndarray:
-        """Per household: this year's subsidy for the given compulsory pupils and the enrolled senior students."""
+    def _subsidy_cny(self, model, compulsory_pupils: np.ndarray, senior_cny: np.ndarray) -> np.ndarray:
+        """Per household: this year's subsidy for the given compulsory pupils and the senior students'
+        subsidy ``senior_cny`` (:meth:`_senior_subsidy_cny`)."""
+        persons, params, n = model.persons, model.params, len(model.households)
+        return (
+            persons.per_household(compulsory_pupils, n) * params.value("education.compulsory_living_subsidy")
+            + senior_cny
+        )
+
+    def _senior_subsidy_cny(self, model) -> np.ndarray:
+        """Per household: this year's subsidy for its enrolled senior and vocational students."""
         persons, params, n = model.persons, model.params, len(model.households)
         senior = persons.enrolled & (persons.age > COMPULSORY_SCHOOL_AGES[1]) & (persons.age <= SCHOOL_AGES[1])
         per_senior = params.value("education.senior_subsidy")
         if self.settings["yulu_plan"]:
             per_senior += params.value("education.yulu_subsidy") * params.value("education.vocational_share")
-        return (
-            persons.per_household(compulsory_pupils, n) * params.value("education.compulsory_living_subsidy")
-            + persons.per_household(senior, n) * per_senior
-        )
+        return persons.per_household(senior, n) * per_senior

@@ -72,6 +72,7 @@ class Microcredit(Programme):
         self.loan_cny = np.zeros(n)
         self.issued_month = np.full(n, NOT_LENT, dtype=np.int64)
         self.maturity_month = np.full(n, NOT_LENT, dtype=np.int64)
+        self.lent = np.zeros(0, dtype=np.int64)  # rows lent to so far, ascending: what the monthly step looks at
         self.asset_return_cny_per_year = np.zeros(n)
         self.defaulted = np.zeros(n, dtype=bool)
         self.risk_fund_cny = 0.0
@@ -81,6 +82,10 @@ class Microcredit(Programme):
     def outstanding(self, model) -> np.ndarray:
         """Households with a loan issued and not yet matured (boolean mask)."""
         return model.current_month.ordinal < self.maturity_month
+
+    def _outstanding_rows(self, model) -> np.ndarray:
+        """The rows of :meth:`outstanding`, ascending, looked for among the households lent to only."""
+        return self.lent[model.current_month.ordinal < self.maturity_month[self.lent]]
 
     # --- delivery ------------------------------------------------------------------
 
@@ -99,6 +104,7 @@ class Microcredit(Programme):
         self.loan_cny[borrowers] = amount_cny[borrowers]
         self.issued_month[borrowers] = now
         self.maturity_month[borrowers] = now + term
+        self.lent = np.union1d(self.lent, borrowers).astype(np.int64)
         self.asset_return_cny_per_year[borrowers] = return_cny_per_year[borrowers]
         hh.debt_cny[borrowers] += amount_cny[borrowers]
         deposits_cny = amount_cny[borrowers] * deposit_share
@@ -138,7 +144,7 @@ class Microcredit(Programme):
 
     def monthly(self, model) -> None:
         """Loans maturing this month are repaid or default; then this month's interest is paid."""
-        maturing = np.flatnonzero(self.maturity_month == model.current_month.ordinal)
+        maturing = self.lent[self.maturity_month[self.lent] == model.current_month.ordinal]
         if maturing.size:
             self._mature(model, maturing)
         self._pay_interest(model)
@@ -159,7 +165,7 @@ class Microcredit(Programme):
 
     def _pay_interest(self, model) -> None:
         """Pay this month's interest on outstanding loans while the budget lasts; borrowers pay the rest."""
-        rows = np.flatnonzero(self.outstanding(model))
+        rows = self._outstanding_rows(model)
         interest_cny = self.loan_cny[rows] * model.params.value("microcredit.interest_rate_per_year") / 12
         paid = np.cumsum(interest_cny) <= super().budget_left_cny(model) + ROUNDING_CNY
         self.post(model, rows[paid], interest_cny[paid])

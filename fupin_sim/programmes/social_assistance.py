@@ -142,7 +142,9 @@ class SocialAssistance(Programme):
         self.commit_stream(model, "dibao", paid, gap_cny_per_year[paid])
 
     def monthly(self, model) -> None:
-        self.paid_this_year_cny += self.streams["dibao"].rate_cny_per_year / 12
+        dibao = self.streams["dibao"]
+        paid = dibao.rows()  # the others would add zero
+        self.paid_this_year_cny[paid] += dibao.rates()[paid] / 12
 
     def settle_year(self, model) -> None:
         """December: 补差到位 for enrolled households, then temporary assistance."""
@@ -168,9 +170,9 @@ class SocialAssistance(Programme):
         hardship = (hh.ytd_medical_oop_cny > 0) | struck
         rows = np.flatnonzero((hh.status == EXITED) & hardship & ~self.withdrawn(model))
         self.note_eligible(rows)
-        earned = hh.ytd_wage_cny + hh.ytd_farm_cny + hh.ytd_industry_cny + hh.ytd_property_cny
+        earned = hh.ytd_wage_cny[rows] + hh.ytd_farm_cny[rows] + hh.ytd_industry_cny[rows] + hh.ytd_property_cny[rows]
         net = (
-            earned[rows]
+            earned
             + hh.ytd_transfer_cny[rows]
             - (params.value("assessment.medical_deduction_share") * hh.ytd_medical_oop_cny[rows])
         )
@@ -182,9 +184,14 @@ class SocialAssistance(Programme):
         """补差到位: top up enrolled households whose year still ends below the standard."""
         hh = model.households
         enrolled = np.flatnonzero(self.enrolled)
-        earned = hh.ytd_wage_cny + hh.ytd_farm_cny + hh.ytd_industry_cny + hh.ytd_property_cny
-        other_transfers = hh.ytd_transfer_cny - hh.ytd_programme_transfer_cny
-        means = self._means_tested(model, earned[enrolled], other_transfers[enrolled])
+        earned = (
+            hh.ytd_wage_cny[enrolled]
+            + hh.ytd_farm_cny[enrolled]
+            + hh.ytd_industry_cny[enrolled]
+            + hh.ytd_property_cny[enrolled]
+        )
+        other_transfers = hh.ytd_transfer_cny[enrolled] - hh.ytd_programme_transfer_cny[enrolled]
+        means = self._means_tested(model, earned, other_transfers)
         owed = self._target_pc_cny(model)[enrolled] * hh.size[enrolled] - means - self.paid_this_year_cny[enrolled]
         self._pay_in_december(model, enrolled, owed)
 
@@ -197,7 +204,7 @@ class SocialAssistance(Programme):
 
     def _pay_pension_premiums(self, model) -> None:
         hh, persons = model.households, model.persons
-        adults = persons.per_household(((persons.age >= 16) & (persons.age < 60)).astype(float), len(hh))
+        adults = persons.per_household((persons.age >= 16) & (persons.age < 60), len(hh))
         registered = np.flatnonzero(self._companions_cover(model) & (adults > 0))
         self.note_eligible(registered)
         cost = adults[registered] * model.params.value("social_assistance.pension_premium")
@@ -206,7 +213,7 @@ class SocialAssistance(Programme):
 
     def _start_disability_allowances(self, model) -> None:
         hh, persons = model.households, model.persons
-        disabled = persons.per_household(persons.disabled.astype(float), len(hh))
+        disabled = persons.per_household(persons.disabled, len(hh))
         allowance = self.streams["disability_allowance"]
         allowance.rate_cny_per_year[:] = 0.0
         registered = np.flatnonzero(self._companions_cover(model) & (disabled > 0))
