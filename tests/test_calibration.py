@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
+from fupin_sim import FupinModel
 from fupin_sim.config.scenario import default_parameters, load_scenario
 from fupin_sim.errors import ScenarioError, UserError
 from fupin_sim.experiments.calibration import calibration_search, calibration_table, run_calibration
@@ -31,7 +32,7 @@ def write(tmp_path, text: str, name: str = "calibration.yaml"):
 
 def test_every_figure_of_the_shipped_file_is_compared_with_a_finite_model_value(table):
     shipped = load_calibration(DEFAULT_FILE)
-    assert list(table.figure) == [t.figure for t in shipped.targets]
+    assert list(table.figure) == [t.figure for t in shipped.figures]
     assert set(table.figure) == {check.figure for check in CHECKS}
     params = default_parameters()
     for row in table.itertuples():
@@ -41,7 +42,7 @@ def test_every_figure_of_the_shipped_file_is_compared_with_a_finite_model_value(
         assert row.p05 <= row.model <= row.p95
         assert row.within == (row.low <= row.model <= row.high)
         assert row.difference == pytest.approx(row.model - row.published)
-    assert table.set_index("figure").held_out.to_dict() == {t.figure: t.held_out for t in shipped.targets}
+    assert table.set_index("figure").held_out.to_dict() == {t.figure: t.held_out for t in shipped.figures}
 
 
 def test_the_population_checks_reproduce_the_generator_inputs(table):
@@ -64,6 +65,52 @@ def test_a_figure_is_within_its_band_up_to_the_edge_and_the_distance_counts_in_b
     assert target.distance(0.5) == pytest.approx(1.0) and target.distance(3.0) == pytest.approx(1.0)
     assert target.distance(2.0) == pytest.approx(0.5) and target.distance(0.0) == pytest.approx(2.0)
     assert target.distance(math.nan) > 10
+
+
+def test_a_condition_counts_only_outside_its_band_in_band_widths():
+    condition = Target("falls", "returns_trend_2017_2020", "decision_2016", "decision_2016", None, low=-1.0, high=0.0)
+    assert condition.is_condition
+    assert condition.distance(-0.5) == 0 and condition.distance(0.0) == 0 and condition.distance(-1.0) == 0
+    assert condition.distance(0.25) == pytest.approx(0.25) and condition.distance(-1.5) == pytest.approx(0.5)
+    assert condition.distance(math.nan) > 10
+
+
+def test_conditions_join_the_loss_but_not_the_published_figures(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        figures:
+          poor_villages: {tolerance: 1}
+        conditions:
+          returns_fall: {statistic: returns_trend_2017_2020, scenario: decision_2016, range: [-1, 0], weight: 4}
+          target_2016: {statistic: exit_target_2016_met, scenario: decision_2016, range: [0.9, 1], held_out: true}
+        parameters:
+          health.hospitalisation_rate: est
+        """,
+    )
+    calibration = load_calibration(path)
+    assert [t.figure for t in calibration.figures] == ["poor_villages"]
+    assert [t.figure for t in calibration.fitted] == ["poor_villages", "returns_fall"]
+    published = default_parameters().value("district.poor_villages")
+    means = {"poor_villages": published, "returns_fall": 0.5}
+    assert calibration.loss(means) == pytest.approx(4 * 0.5**2)
+    assert calibration.loss({**means, "returns_fall": -0.2}) == 0
+
+
+def test_the_shape_statistics_read_the_yearly_table():
+    model = FupinModel(load_scenario("withdrawal_2018").replace(population_scale=0.05, seed=3))
+    model.run()
+    yearly = model.results().yearly.set_index("year")
+    returns = yearly.returns.astype(float)
+    trend = STATISTICS["returns_trend_2017_2020"].compute(model)
+    assert trend == pytest.approx((returns[2020] - returns[2017]) / (returns[2020] + returns[2017]))
+    assert -1 <= trend <= 1
+    middle = STATISTICS["returns_2019_over_neighbours"].compute(model)
+    assert middle == pytest.approx(returns[2019] / min(returns[2018], returns[2020]))
+    assert STATISTICS["exit_target_2016_met"].compute(model) == float(bool(yearly.exit_target_met[2016]))
+    baseline = FupinModel(load_scenario("baseline").replace(population_scale=0.02))
+    baseline.run()
+    assert STATISTICS["exit_target_2016_met"].compute(baseline) == 0.0  # the decision's target, missed
 
 
 def test_tolerances_make_bands_and_defaults_come_from_the_checks(tmp_path):
@@ -146,6 +193,36 @@ def test_without_parameters_every_estimate_is_fitted_over_its_documented_range(t
             "documents no range",
         ),
         ("figures: {poor_villages: {tolerance: 1}}\ntrails: 5", "trails", "did you mean.*trials"),
+        (
+            "figures: {poor_villages: {tolerance: 1}}\nconditions: {falls: {statistic: returns_trend_2017_2020, "
+            "scenario: decision_2016}}",
+            "conditions.falls",
+            "needs range",
+        ),
+        (
+            "figures: {poor_villages: {tolerance: 1}}\nconditions: {falls: {statistic: returns_trend, "
+            "scenario: decision_2016, range: [-1, 0]}}",
+            "conditions.falls.statistic",
+            "did you mean.*returns_trend_2017_2020",
+        ),
+        (
+            "figures: {poor_villages: {tolerance: 1}}\nconditions: {falls: {statistic: returns_trend_2017_2020, "
+            "scenario: decision_2016, range: [0, 0]}}",
+            "conditions.falls.range",
+            "low < high",
+        ),
+        (
+            "figures: {poor_villages: {tolerance: 1}}\nconditions: {return_rate_2016: {statistic: poor_villages, "
+            "scenario: baseline, range: [0, 1]}}",
+            "conditions.return_rate_2016",
+            "a figure of data/daan.yaml",
+        ),
+        (
+            "figures: {poor_villages: {tolerance: 1}}\nconditions: {falls: {statistic: returns_trend_2017_2020, "
+            "scenario: decision_2016, range: [-1, 0], tolerance: 1}}",
+            "conditions.falls.tolerance",
+            "unknown key",
+        ),
         ("figures: {poor_villages: {tolerance: 1}}\nreps: 0", "reps", "at least 1"),
     ],
 )

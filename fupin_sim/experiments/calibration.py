@@ -68,7 +68,8 @@ def figure_values(targets: Sequence[Target], measures: pd.DataFrame) -> pd.DataF
 
 
 def fit_table(targets: Sequence[Target], measures: pd.DataFrame) -> pd.DataFrame:
-    """Published value, the model's mean and 5–95 % interval, band, within, held out — one row per figure.
+    """Published value, the model's mean and 5–95 % interval, band, within, held out — one row per figure
+    (a condition has no published value, and its distance is how far outside its band it lies).
 
     Args:
         targets: the figures.
@@ -83,8 +84,8 @@ def fit_table(targets: Sequence[Target], measures: pd.DataFrame) -> pd.DataFrame
         rows.append(
             {
                 "figure": target.figure,
-                "unit": params[f"district.{target.figure}"].unit,
-                "published": target.published,
+                "unit": "" if target.is_condition else params[f"district.{target.figure}"].unit,
+                "published": float("nan") if target.is_condition else target.published,
                 "model": mean,
                 "p05": float(series.quantile(0.05)) if len(series) else float("nan"),
                 "p95": float(series.quantile(0.95)) if len(series) else float("nan"),
@@ -364,12 +365,12 @@ def calibration_table(
         calibration.seed = seed
     calibration.reps = reps
     space, inputs = ({}, {}) if fitted else (calibration.space, _defaults(calibration))
-    search = _search(calibration, calibration.targets, _no_score, population_scale, space=space)
+    search = _search(calibration, calibration.figures, _no_score, population_scale, space=space)
     execution = {"executor": executor, "workers": workers, "scheduler": scheduler, "progress": progress}
     measures, error = evaluate(search, {0: inputs}, **execution)[0]
     if error is not None:
         raise UserError(f"a calibration run failed: {error}")
-    table = fit_table(calibration.targets, measures)
+    table = fit_table(calibration.figures, measures)
     params = default_parameters()
     figures = [params[f"district.{f}"] for f in table.figure]
     table.insert(1, "description", [f.description for f in figures])

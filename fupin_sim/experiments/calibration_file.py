@@ -19,13 +19,14 @@ from fupin_sim.config import yamlfile
 from fupin_sim.config.scenario import SCENARIO_DIR, default_parameters, load_scenario
 from fupin_sim.config.settings import did_you_mean
 from fupin_sim.errors import ScenarioError, UserError
-from fupin_sim.experiments.figures import CHECK_BY_FIGURE, STATISTICS
+from fupin_sim.experiments.figures import CHECK_BY_FIGURE, STATISTICS, Check
 
 CALIBRATION_DIR = SCENARIO_DIR.parent / "calibration"
 DEFAULT_FILE = CALIBRATION_DIR / "daan.yaml"
 FILE_KEYS = (
     "description",
     "figures",
+    "conditions",
     "parameters",
     "reps",
     "population_scale",
@@ -36,6 +37,7 @@ FILE_KEYS = (
     "check_reps",
 )
 FIGURE_KEYS = ("statistic", "scenario", "tolerance", "range", "weight", "held_out", "note")
+CONDITION_KEYS = ("statistic", "scenario", "range", "weight", "held_out", "note")
 DEFAULT_REPS = 4
 DEFAULT_TRIALS = 200
 MISSING_DISTANCE = 100.0  # a figure the model cannot compute counts as 100 bands away
@@ -50,14 +52,18 @@ class CalibrationError(ScenarioError):
 
 @dataclass(frozen=True)
 class Target:
-    """One figure of a calibration file.
+    """One figure or condition of a calibration file.
+
+    A *figure* is a published value; a *condition* is a requirement on the model with no
+    published value (returns falling over the years, the 2016 exit target met in most
+    replications): only its band counts.
 
     Attributes:
-        figure: key in ``data/daan.yaml``.
+        figure: key in ``data/daan.yaml``, or the condition's name.
         statistic: the model's counterpart (a name in :data:`STATISTICS`).
         scenario: the scenario source it is read from (a shipped name or a path).
         scenario_name: that scenario's name (the ``scenario`` of its runs).
-        published: the published value.
+        published: the published value (``None`` for a condition).
         low, high: the acceptance band (the model's mean within it is a fit).
         weight: its weight in the loss.
         held_out: predicted, not fitted.
@@ -68,17 +74,27 @@ class Target:
     statistic: str
     scenario: str
     scenario_name: str
-    published: float
+    published: float | None
     low: float
     high: float
     weight: float = 1.0
     held_out: bool = False
     note: str = ""
 
+    @property
+    def is_condition(self) -> bool:
+        """A requirement on the model, not a published figure."""
+        return self.published is None
+
     def distance(self, model: float) -> float:
-        """How far the model is from the published value, in band widths (1 = the band's edge)."""
+        """How far the model is from the published value, in band widths (1 = the band's edge).
+
+        For a condition: 0 inside the band, else how far outside it in band widths.
+        """
         if not math.isfinite(model):
             return MISSING_DISTANCE
+        if self.published is None:
+            return max(self.low - model, model - self.high, 0.0) / (self.high - self.low)
         edge = self.high if model >= self.published else self.low
         width = abs(edge - self.published)
         if width == 0:
@@ -94,7 +110,7 @@ class Calibration:
         file: the file.
         name: its stem.
         description: what it fits.
-        targets: the figures, fitted and held out.
+        targets: the figures, then the conditions, fitted and held out.
         space: vary key → range or values of every parameter to fit.
         reps: replications per trial.
         population_scale: the simulated share of the district per trial.
@@ -120,14 +136,19 @@ class Calibration:
 
     @property
     def fitted(self) -> list[Target]:
-        """The figures the loss is made of."""
+        """The figures and conditions the loss is made of."""
         return [t for t in self.targets if not t.held_out]
 
+    @property
+    def figures(self) -> list[Target]:
+        """The published figures, fitted and held out (not the conditions)."""
+        return [t for t in self.targets if not t.is_condition]
+
     def loss(self, means: Mapping[str, float]) -> float:
-        """The weighted sum of squared distances (in bands) of the fitted figures.
+        """The weighted sum of squared distances (in bands) of the fitted figures and conditions.
 
         Args:
-            means: figure → the model's mean.
+            means: figure or condition → the model's mean.
         """
         return float(sum(t.weight * t.distance(means[t.figure]) ** 2 for t in self.fitted))
 
@@ -175,7 +196,7 @@ def load_calibration(path: str | Path) -> Calibration:
     for key in raw:
         if key not in FILE_KEYS:
             raise CalibrationError(file, str(key), "unknown key", did_you_mean(str(key), FILE_KEYS))
-    targets = _targets(raw.get("figures"), path)
+    targets = _targets(raw.get("figures"), path) + _conditions(raw.get("conditions"), path)
     if not any(not t.held_out for t in targets):
         raise CalibrationError(
             file, "figures", "no figures to fit: every figure is held out", "fit at least one (remove held_out: true)"
@@ -213,6 +234,7 @@ def load_calibration(path: str | Path) -> Calibration:
 
 
 def _targets(figures: Any, path: Path) -> list[Target]:
+    """The ``figures:`` section: published figures of ``data/daan.yaml``, each with its band."""
     file = str(path)
     if not isinstance(figures, Mapping) or not figures:
         raise CalibrationError(
@@ -228,44 +250,96 @@ def _targets(figures: Any, path: Path) -> list[Target]:
         figure, where = str(figure), f"figures.{figure}"
         if figure not in known:
             raise CalibrationError(file, where, "not a figure of data/daan.yaml", did_you_mean(figure, known))
-        spec = spec or {}
-        if not isinstance(spec, Mapping):
-            raise CalibrationError(file, where, f"expected a mapping, got {spec!r}", "e.g. {tolerance: 10%}")
-        for key in spec:
-            if key not in FIGURE_KEYS:
-                raise CalibrationError(file, f"{where}.{key}", "unknown key", did_you_mean(str(key), FIGURE_KEYS))
-        check = CHECK_BY_FIGURE.get(figure)
-        statistic = spec.get("statistic", check.statistic if check else None)
-        if statistic is None:
-            raise CalibrationError(
-                file, where, "no statistic is known for this figure", f"add statistic: one of {', '.join(STATISTICS)}"
-            )
-        if statistic not in STATISTICS:
-            raise CalibrationError(
-                file, f"{where}.statistic", f"unknown statistic {statistic!r}", did_you_mean(str(statistic), STATISTICS)
-            )
-        scenario = spec.get("scenario", check.scenario if check else None)
-        if not isinstance(scenario, str):
-            raise CalibrationError(file, f"{where}.scenario", "which scenario's run to read", "add scenario: baseline")
-        try:
-            scenario_name = load_scenario(scenario_source(scenario, path)).name
-        except ScenarioError:
-            raise
-        except UserError as err:
-            raise CalibrationError(file, f"{where}.scenario", str(err)) from None
+        spec = _spec(spec, FIGURE_KEYS, file, where, "e.g. {tolerance: 10%}")
         published = float(params[f"district.{figure}"].at())
         low, high = _band(spec, published, file, where)
-        weight = spec.get("weight", 1.0)
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
-            raise CalibrationError(file, f"{where}.weight", f"expected a positive number, got {weight!r}")
-        held_out = spec.get("held_out", False)
-        if not isinstance(held_out, bool):
-            raise CalibrationError(file, f"{where}.held_out", f"expected true or false, got {held_out!r}")
-        note = str(spec.get("note", check.note if check else ""))
-        targets.append(
-            Target(figure, statistic, scenario, scenario_name, published, low, high, float(weight), held_out, note)
-        )
+        targets.append(_target(figure, spec, published, low, high, path, where, CHECK_BY_FIGURE.get(figure)))
     return targets
+
+
+def _conditions(conditions: Any, path: Path) -> list[Target]:
+    """The optional ``conditions:`` section: requirements on the model with a band and no published value."""
+    file = str(path)
+    if conditions is None:
+        return []
+    if not isinstance(conditions, Mapping):
+        raise CalibrationError(
+            file,
+            "conditions",
+            "expected a mapping of condition names to a statistic, scenario and range",
+            "e.g. conditions: {returns_fall: {statistic: returns_trend_2017_2020, scenario: decision_2016, "
+            "range: [-1, 0]}}",
+        )
+    figures = {p.removeprefix("district.") for p in default_parameters() if p.startswith("district.")}
+    targets = []
+    for name, spec in conditions.items():
+        name, where = str(name), f"conditions.{name}"
+        if name in figures:
+            raise CalibrationError(
+                file, where, "a figure of data/daan.yaml, not a condition", "move it under figures: or rename it"
+            )
+        spec = _spec(spec, CONDITION_KEYS, file, where, "e.g. {statistic: ..., scenario: ..., range: [-1, 0]}")
+        for key in ("statistic", "scenario", "range"):
+            if key not in spec:
+                raise CalibrationError(file, where, f"a condition needs {key}", "give statistic, scenario and range")
+        given = spec["range"]
+        if not (isinstance(given, list) and len(given) == 2 and all(_is_number(v) for v in given)) or not (
+            given[0] < given[1]
+        ):
+            raise CalibrationError(file, f"{where}.range", f"expected [low, high] with low < high, got {given!r}")
+        targets.append(_target(name, spec, None, float(given[0]), float(given[1]), path, where, None))
+    return targets
+
+
+def _spec(spec: Any, keys: tuple[str, ...], file: str, where: str, example: str) -> Mapping[str, Any]:
+    """One entry of ``figures:`` or ``conditions:``, its keys checked."""
+    spec = spec or {}
+    if not isinstance(spec, Mapping):
+        raise CalibrationError(file, where, f"expected a mapping, got {spec!r}", example)
+    for key in spec:
+        if key not in keys:
+            raise CalibrationError(file, f"{where}.{key}", "unknown key", did_you_mean(str(key), keys))
+    return spec
+
+
+def _target(
+    name: str,
+    spec: Mapping[str, Any],
+    published: float | None,
+    low: float,
+    high: float,
+    path: Path,
+    where: str,
+    check: Check | None,
+) -> Target:
+    """A figure or condition from its checked entry: statistic, scenario, weight, held out, note."""
+    file = str(path)
+    statistic = spec.get("statistic", check.statistic if check else None)
+    if statistic is None:
+        raise CalibrationError(
+            file, where, "no statistic is known for this figure", f"add statistic: one of {', '.join(STATISTICS)}"
+        )
+    if statistic not in STATISTICS:
+        raise CalibrationError(
+            file, f"{where}.statistic", f"unknown statistic {statistic!r}", did_you_mean(str(statistic), STATISTICS)
+        )
+    scenario = spec.get("scenario", check.scenario if check else None)
+    if not isinstance(scenario, str):
+        raise CalibrationError(file, f"{where}.scenario", "which scenario's run to read", "add scenario: baseline")
+    try:
+        scenario_name = load_scenario(scenario_source(scenario, path)).name
+    except ScenarioError:
+        raise
+    except UserError as err:
+        raise CalibrationError(file, f"{where}.scenario", str(err)) from None
+    weight = spec.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+        raise CalibrationError(file, f"{where}.weight", f"expected a positive number, got {weight!r}")
+    held_out = spec.get("held_out", False)
+    if not isinstance(held_out, bool):
+        raise CalibrationError(file, f"{where}.held_out", f"expected true or false, got {held_out!r}")
+    note = str(spec.get("note", check.note if check else STATISTICS[statistic].description))
+    return Target(name, statistic, scenario, scenario_name, published, low, high, float(weight), held_out, note)
 
 
 def _band(spec: Mapping[str, Any], published: float, file: str, where: str) -> tuple[float, float]:

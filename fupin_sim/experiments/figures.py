@@ -74,6 +74,35 @@ def _broiler_households_by(year: int) -> Callable[[FupinModel], float]:
     return count
 
 
+def _returns_by_year(model: FupinModel, years: range) -> np.ndarray:
+    """Households returning in each of ``years`` (the yearly table's ``returns``)."""
+    yearly = model.results().yearly.set_index("year")
+    return np.array([float(yearly.returns.get(year, np.nan)) for year in years])
+
+
+def _returns_trend(model: FupinModel) -> float:
+    """(returns in 2020 − returns in 2017) / their sum: −1 to 1, below 0 when returns fell."""
+    first, last = _returns_by_year(model, range(2017, 2021))[[0, -1]]
+    return (last - first) / (last + first) if last + first else 0.0
+
+
+def _returns_2019_against_neighbours(model: FupinModel) -> float:
+    """Returns in 2019 over the smaller of 2018's and 2020's: well under 1 is a saw-tooth."""
+    before, middle, after = _returns_by_year(model, range(2018, 2021))
+    smaller = min(before, after)
+    return middle / smaller if smaller else float("nan")
+
+
+def _exit_target_met(year: int) -> Callable[[FupinModel], float]:
+    """1 when the run met its exit target of ``year`` (no shortfall), else 0: over replications, a probability."""
+
+    def met(model: FupinModel) -> float:
+        value = model.results().yearly.set_index("year").exit_target_met.get(year)
+        return float("nan") if value is None or pd.isna(value) else float(bool(value))
+
+    return met
+
+
 def _microcredit_uptake(model: FupinModel) -> float:
     ledger = model.results().ledger
     first = ledger[(ledger.programme == "microcredit") & (ledger.year == model.horizon.start.year)]
@@ -119,6 +148,21 @@ STATISTICS = {
             "returns_2017_2020_per_exit",
             _returns_per_exited(range(2017, 2021)),
             "households returning 2017-2020 over the households exited before 2020",
+        ),
+        Statistic(
+            "returns_trend_2017_2020",
+            _returns_trend,
+            "(returns in 2020 - returns in 2017) / their sum: below 0 when returns fell over 2017-2020",
+        ),
+        Statistic(
+            "returns_2019_over_neighbours",
+            _returns_2019_against_neighbours,
+            "returns in 2019 over the smaller of 2018's and 2020's: well under 1 is a saw-tooth",
+        ),
+        Statistic(
+            "exit_target_2016_met",
+            _exit_target_met(2016),
+            "1 when the 2016 exit target was met (no shortfall), else 0; its mean is the probability",
         ),
         Statistic(
             "incidence_2017",
