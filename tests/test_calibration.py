@@ -17,6 +17,7 @@ from fupin_sim.experiments.calibration import calibration_search, calibration_ta
 from fupin_sim.experiments.calibration_file import DEFAULT_FILE, CalibrationError, Target, load_calibration
 from fupin_sim.experiments.figures import CHECKS, STATISTICS
 from fupin_sim.experiments.search import evaluate
+from fupin_sim.workbench.risk import at_risk_households
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +112,19 @@ def test_the_shape_statistics_read_the_yearly_table():
     baseline = FupinModel(load_scenario("baseline").replace(population_scale=0.02))
     baseline.run()
     assert STATISTICS["exit_target_2016_met"].compute(baseline) == 0.0  # the decision's target, missed
+
+
+def test_the_monitoring_share_counts_the_people_the_2020_rule_flags_over_everyone_ever_registered():
+    model = FupinModel(load_scenario("decision_2016").replace(population_scale=0.05))
+    model.run()
+    flagged = at_risk_households(model)
+    registered_people = model.households.size[model.households.ever_registered()].sum()
+    share = STATISTICS["monitored_share_2020"].compute(model)
+    assert share == pytest.approx(flagged.people[flagged.monitored].sum() / registered_people)
+    assert 0 < share < 1
+    short = FupinModel(load_scenario("decision_2016").replace(population_scale=0.02))
+    short.run_for(24)  # ends in 2017: the 2020 rule is not read there
+    assert math.isnan(STATISTICS["monitored_share_2020"].compute(short))
 
 
 def test_tolerances_make_bands_and_defaults_come_from_the_checks(tmp_path):
@@ -329,7 +343,11 @@ def test_the_table_before_calibration_runs_the_scenarios_as_without_their_fitted
     )
     calibration += "parameters:\n  health.hospitalisation_rate: est\n"
     fitted, plain = tmp_path / "fitted", tmp_path / "plain"
-    for folder, scenario in ((fitted, "parameter_files: [overlay.yaml]\n"), (plain, "")):
+    # "plain" holds the rate at its value in the parameter files (the shipped overlay that baseline
+    # names may fit it too)
+    shipped_rate = default_parameters().value("health.hospitalisation_rate")
+    plain_scenario = f"parameters:\n  health.hospitalisation_rate: {shipped_rate}\n"
+    for folder, scenario in ((fitted, "parameter_files: [overlay.yaml]\n"), (plain, plain_scenario)):
         folder.mkdir()
         write(folder, "parameters:\n  health.hospitalisation_rate: 0.13\n", "overlay.yaml")
         write(folder, f"extends: baseline\n{scenario}", "scenario.yaml")

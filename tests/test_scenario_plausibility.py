@@ -35,15 +35,17 @@ def test_the_decision_meets_the_2016_exit_target():
     assert decision.loc[2016, "villages_delisted_cum"] >= 3
 
 
-# What the calibrated model finds for 2017 (docs/calibration.md, "Results of the calibration"; full
-# district, 20 replications): the decision does not take everyone out in 2017. These are the model's own
-# figures with a tolerance, not the decision's target (issue 11 restated the check).
-# Means of the 20 replications; the tolerances cover one seed on a quarter of the district.
+# What the calibrated model finds for 2017 (docs/calibration.md, "Results of the calibration"): the
+# decision does not take everyone out in 2017. These are the model's own figures with a tolerance, not
+# the decision's target (issue 11 restated the check). Means of 20 replications at the scale this test
+# runs (a quarter of the district; seeds replication_seed(20160806, r)); the tolerances cover their
+# range. The full district gives 90.5 % out, 22.05 villages and a 9.5 % shortfall: villages do not
+# scale down, so a quarter of the district delists fewer of them (18-25 here).
 EXPECTED_2017 = {
-    "exit_share_cum": (0.913, 0.03),
-    "villages_delisted_cum": (23.85, 4),
-    "shortfall_share": (0.087, 0.03),  # people short of the 100 % target, over the registered people
-    "paper_exit_share": (0.087, 0.03),  # equal to it when the target is everyone out
+    "exit_share_cum": (0.896, 0.04),
+    "villages_delisted_cum": (20.5, 4.5),
+    "shortfall_share": (0.104, 0.04),  # people short of the 100 % target, over the registered people
+    "paper_exit_share": (0.104, 0.04),  # equal to it when the target is everyone out
 }
 
 

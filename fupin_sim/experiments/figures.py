@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fupin_sim.model.assessment import monitoring_flags
+from fupin_sim.model.households import EXITED
 from fupin_sim.model.results import households_served
 from fupin_sim.model.simulation import FupinModel
 
@@ -103,6 +105,21 @@ def _exit_target_met(year: int) -> Callable[[FupinModel], float]:
     return met
 
 
+def _monitored_share(year: int) -> Callable[[FupinModel], float]:
+    """People of exited households the 2020 monitoring rule flags at the end of ``year``, over the
+    people of every household ever registered (NaN unless the run ended in ``year``)."""
+
+    def share(model: FupinModel) -> float:
+        if model.year != year:
+            return float("nan")
+        hh = model.households
+        exited = np.flatnonzero(hh.status == EXITED)
+        monitored = np.any(list(monitoring_flags(model, exited).values()), axis=0)
+        return float(hh.size[exited[monitored]].sum()) / float(hh.size[hh.ever_registered()].sum())
+
+    return share
+
+
 def _microcredit_uptake(model: FupinModel) -> float:
     ledger = model.results().ledger
     first = ledger[(ledger.programme == "microcredit") & (ledger.year == model.horizon.start.year)]
@@ -168,6 +185,11 @@ STATISTICS = {
             "incidence_2017",
             lambda m: float(m.results().yearly.set_index("year").incidence.get(2017, np.nan)),
             "registered poor over the rural population at the end of 2017",
+        ),
+        Statistic(
+            "monitored_share_2020",
+            _monitored_share(2020),
+            "people of exited households the 2020 monitoring rule flags, over the people ever registered",
         ),
         Statistic(
             "microcredit_uptake_2016",
@@ -254,6 +276,13 @@ CHECKS = (
         "incidence_2017",
         "decision_2016",
         "Zigong (all districts) vs the model's Da'an under the decision",
+    ),
+    Check(
+        "monitoring_share_2020",
+        "monitored_share_2020",
+        "decision_2016",
+        "the national share of the registered population on the monitoring list vs the people of the model's "
+        "exited households the 2020 rule flags (income, medical spending, income drop) over the people ever registered",
     ),
     Check(
         "microcredit_uptake_2016",

@@ -146,6 +146,26 @@ def transfer_dependent(model: FupinModel, rows: np.ndarray) -> np.ndarray:
     return hh.income_pc_cny[rows] - gained_cny / hh.size[rows] <= exit_bar_cny(model)
 
 
+def monitoring_flags(model: FupinModel, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The 2020 monitoring rule (防止返贫监测, DOMAIN.md section 5) for households ``rows``.
+
+    Read after a December verification: ``monitoring_income`` (per-capita income below
+    ``assessment.monitoring_income_multiple`` × the national line), ``monitoring_spending``
+    (medical spending this year above gross income) and ``monitoring_drop`` (income fell by
+    more than ``assessment.monitoring_income_drop_share`` since last year). A household
+    with any of them is monitored.
+    """
+    hh, p, year = model.households, model.params, model.year
+    income_pc, previous_pc = hh.income_pc_cny[rows], hh.previous_income_pc_cny[rows]
+    return {
+        "monitoring_income": income_pc
+        < p.value("assessment.monitoring_income_multiple") * p.value("poverty_line.national_line", year),
+        "monitoring_spending": hh.ytd_medical_oop_cny[rows] > hh.gross_income_pc_cny[rows] * hh.size[rows],
+        "monitoring_drop": (previous_pc > 0)
+        & (income_pc < (1.0 - p.value("assessment.monitoring_income_drop_share")) * previous_pc),
+    }
+
+
 def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
     """Run December's verification; update statuses and villages.
 

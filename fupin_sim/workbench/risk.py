@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from fupin_sim.model.assessment import transfer_dependent
+from fupin_sim.model.assessment import monitoring_flags, transfer_dependent
 from fupin_sim.model.households import CAUSES, EXITED
 
 if TYPE_CHECKING:
@@ -74,11 +74,7 @@ def at_risk_households(model: FupinModel) -> pd.DataFrame:
         | (medical_cny > p.value("assessment.risk_medical_oop_income_share") * gross_cny),
         "debt": debt_cny > p.value("assessment.risk_debt_income_share") * gross_cny,
         "transfer_dependent": transfer_dependent(model, rows),
-        "monitoring_income": income_pc
-        < p.value("assessment.monitoring_income_multiple") * p.value("poverty_line.national_line", year),
-        "monitoring_spending": medical_cny > gross_cny,
-        "monitoring_drop": (previous_pc > 0)
-        & (income_pc < (1.0 - p.value("assessment.monitoring_income_drop_share")) * previous_pc),
+        **monitoring_flags(model, rows),
     }
     score = np.sum([flags[name] for name in FLAGS], axis=0, dtype=np.int64)
     monitored = np.any([flags[name] for name in MONITORING_FLAGS], axis=0)
