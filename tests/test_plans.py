@@ -126,8 +126,12 @@ def test_plan_command_writes_csv_and_a_chinese_workbook(tmp_path, capsys):
     out, excel = tmp_path / "villages.csv", tmp_path / "plans.xlsx"
     args = ["plan", "villages", str(scenario), "--reps", "2", "--no-progress", "--out", str(out), "--excel", str(excel)]
     assert main(args) == 0
-    assert "villages plan of small, 2 replications" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "villages plan of small, 2 replications" in printed
+    assert header("village_name", "en") in printed and "%" in printed  # formatted as plan_table shows it
     assert pd.read_csv(out).village.nunique() == 26
+    assert main([*args[:5], "--lang", "zh"]) == 0
+    assert header("village_name", "zh") in capsys.readouterr().out
     workbook = load_workbook(excel, read_only=True)
     assert workbook.sheetnames == ["一户一策", "一村一案", "防止返贫监测"]
     assert next(workbook["一户一策"].iter_rows(max_row=1, values_only=True))[0] == "户代码"

@@ -28,6 +28,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         command.add_argument("--seed", type=non_negative_int, help="base seed (default: the scenario's)")
         command.add_argument("--out", type=Path, help="write the table as CSV here")
         command.add_argument("--excel", type=Path, help="write all three plans as an Excel workbook (Chinese headers)")
+        command.add_argument(
+            "--lang", choices=("en", "zh"), default="en", help="headers and names of the printed rows (default: en)"
+        )
         command.add_argument("--no-progress", action="store_true", help="no progress bar")
         command.set_defaults(handler=_plan, table=kind)
 
@@ -36,7 +39,7 @@ def _plan(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from fupin_sim.errors import UserError
-    from fupin_sim.workbench.plans import make_plans, write_plans_excel
+    from fupin_sim.workbench.plans import make_plans, plan_table, write_plans_excel
 
     plans = make_plans(args.scenario, args.reps, args.seed, progress=False if args.no_progress else None)
     table = getattr(plans, args.table)
@@ -49,8 +52,9 @@ def _plan(args: argparse.Namespace) -> int:
     except OSError as err:
         raise UserError(f"cannot write the plans: {err.strerror} ({err.filename})") from None
     with pd.option_context("display.width", 200, "display.max_columns", 12, "display.max_colwidth", 40):
-        print(f"{args.table} plan of {plans.scenario.name}, {plans.reps} replications: {len(table):,} rows")
-        print(table.head(PRINTED_ROWS).to_string(index=False))
+        replications = f"{plans.reps} replication{'' if plans.reps == 1 else 's'}"
+        print(f"{args.table} plan of {plans.scenario.name}, {replications}: {len(table):,} rows")
+        print(plan_table(table.head(PRINTED_ROWS), args.lang).to_string(index=False))
     for path in (args.out, args.excel):
         if path is not None:
             print(f"written to {path}")
