@@ -354,6 +354,8 @@ def test_a_scenario_runs_on_the_registry_deterministically(tmp_path, export, key
     scenario = load_scenario({"extends": "baseline", "population": {"registry": str(out)}})
     model = FupinModel(scenario)
     assert model.household_keys[:2].tolist() == households.household_key.tolist()
+    drawn = model.household_keys[2:]  # the households drawn beside the registry: D and the row number
+    assert drawn[0] == "D000003" and drawn[-1] == f"D{len(model.households):06d}" and len(set(drawn)) == drawn.size
     assert model.households.size[:2].tolist() == [3, 1] and model.households.registered_2015.sum() == 2
     assert np.allclose(model.households.income_pc_cny[:2], [(12000 + 3500) / 3, 3300])
     first, second = model.run(), FupinModel(scenario).run()

@@ -83,9 +83,16 @@ def generate_population(params: ParameterSet, rng: np.random.Generator, scale: f
     )
 
 
-def synthetic_keys(n_households: int) -> np.ndarray:
-    """Keys of the synthetic district's households: ``S000001``, ``S000002`` … by row."""
-    return np.char.add("S", np.char.zfill(np.arange(1, n_households + 1).astype(str), 6))
+def synthetic_keys(n_households: int, prefix: str = "S", first_row: int = 0) -> np.ndarray:
+    """Keys of drawn households by row: ``S000001``, ``S000002`` … for the synthetic district.
+
+    Args:
+        n_households: how many keys.
+        prefix: ``S`` (the synthetic district) or ``D`` (households drawn beside an imported registry).
+        first_row: the row of the first household (keys count rows from 1).
+    """
+    rows = np.arange(first_row + 1, first_row + n_households + 1)
+    return np.char.add(prefix, np.char.zfill(rows.astype(str), 6))
 
 
 def draw_households(

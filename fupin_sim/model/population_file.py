@@ -18,7 +18,7 @@ import pandas as pd
 
 from fupin_sim.config.parameters import ParameterSet
 from fupin_sim.model.households import CAUSE_INDEX, POOR, PersonColumns, refresh_household_aggregates
-from fupin_sim.model.population import BASE_YEAR, Population, draw_households, generate_population
+from fupin_sim.model.population import BASE_YEAR, Population, draw_households, generate_population, synthetic_keys
 from fupin_sim.model.villages import VILLAGE_HAVES, VillageColumns
 
 FORMAT = "fupin-registry-population/1"
@@ -61,7 +61,8 @@ def load_population(folder: Path | str, params: ParameterSet, rng: np.random.Gen
 
     Returns:
         The registered households first (rows in the registry's order), then the drawn
-        non-registered households; ``keys`` holds the registry's keys (``""`` for drawn rows).
+        non-registered households; ``keys`` holds the registry's keys, then ``D`` and the row
+        number (from 1) for the drawn rows (``D007001`` …: households of the model, not of the export).
     """
     folder = Path(folder)
     registry = pd.read_parquet(folder / HOUSEHOLDS_FILE)
@@ -91,7 +92,8 @@ def load_population(folder: Path | str, params: ParameterSet, rng: np.random.Gen
     households.migrant_units[reg] = np.minimum(away_units, households.labour_units[reg])
     _registry_incomes(households, registry, params)
 
-    keys = np.concatenate([registry.household_key.to_numpy(str), np.full(village.size - n_registered, "")])
+    drawn_keys = synthetic_keys(village.size - n_registered, prefix="D", first_row=n_registered)
+    keys = np.concatenate([registry.household_key.to_numpy(str), drawn_keys])
     return Population(
         villages=_villages(village_table, params, rng),
         households=households,

@@ -127,8 +127,8 @@ class FupinModel(mesa.Model):
 
     @property
     def household_keys(self) -> np.ndarray:
-        """Each household's key: an imported registry's pseudonymous key (``""`` for the households
-        drawn beside them), ``S000001`` … by row in the synthetic district (made on first use)."""
+        """Each household's key: an imported registry's pseudonymous key (``D`` and the row number for
+        the households drawn beside them), ``S000001`` … by row in the synthetic district (made on first use)."""
         if self._household_keys is None:
             self._household_keys = synthetic_keys(len(self.households))
         return self._household_keys
