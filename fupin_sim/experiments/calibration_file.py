@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from fupin_sim.config import yamlfile
+from fupin_sim.config.files import read_mapping_file, refuse_unknown_keys
 from fupin_sim.config.scenario import SCENARIO_DIR, default_parameters, load_scenario
 from fupin_sim.config.settings import did_you_mean
 from fupin_sim.errors import ScenarioError, UserError
@@ -183,19 +181,7 @@ def load_calibration(path: str | Path) -> Calibration:
 
     path = Path(path)
     file = str(path)
-    try:
-        raw = yamlfile.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"calibration file {file} not found") from None
-    except yaml.YAMLError as err:
-        raise CalibrationError(
-            file, "(file)", f"not valid YAML: {err}".replace("\n", " "), "fix the YAML syntax"
-        ) from None
-    if not isinstance(raw, dict):
-        raise CalibrationError(file, "(file)", "a calibration file must be a mapping", "see calibration/daan.yaml")
-    for key in raw:
-        if key not in FILE_KEYS:
-            raise CalibrationError(file, str(key), "unknown key", did_you_mean(str(key), FILE_KEYS))
+    raw = read_mapping_file(path, "calibration", FILE_KEYS, CalibrationError, "calibration/daan.yaml")
     targets = _targets(raw.get("figures"), path) + _conditions(raw.get("conditions"), path)
     if not any(not t.held_out for t in targets):
         raise CalibrationError(
@@ -296,9 +282,7 @@ def _spec(spec: Any, keys: tuple[str, ...], file: str, where: str, example: str)
     spec = spec or {}
     if not isinstance(spec, Mapping):
         raise CalibrationError(file, where, f"expected a mapping, got {spec!r}", example)
-    for key in spec:
-        if key not in keys:
-            raise CalibrationError(file, f"{where}.{key}", "unknown key", did_you_mean(str(key), keys))
+    refuse_unknown_keys(spec, keys, file, where, CalibrationError)
     return spec
 
 

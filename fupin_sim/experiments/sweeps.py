@@ -40,10 +40,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.stats import qmc
 
-from fupin_sim.config import yamlfile
+from fupin_sim.config.files import read_mapping_file, refuse_unknown_keys
 from fupin_sim.config.scenario import Scenario, default_parameters, load_scenario
 from fupin_sim.config.settings import did_you_mean
 from fupin_sim.errors import ScenarioError, UserError
@@ -194,17 +193,7 @@ def load_sweep(path: str | Path) -> Sweep:
     """
     path = Path(path)
     file = str(path)
-    try:
-        raw = yamlfile.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"sweep file {file} not found") from None
-    except yaml.YAMLError as err:
-        raise SweepError(file, "(file)", f"not valid YAML: {err}".replace("\n", " "), "fix the YAML syntax") from None
-    if not isinstance(raw, dict):
-        raise SweepError(file, "(file)", "a sweep file must be a mapping of keys to values", "see sweeps/*.yaml")
-    for key in raw:
-        if key not in SWEEP_KEYS:
-            raise SweepError(file, str(key), "unknown key", did_you_mean(key, SWEEP_KEYS))
+    raw = read_mapping_file(path, "sweep", SWEEP_KEYS, SweepError, "sweeps/*.yaml")
 
     scenario = _base_scenario(raw, path)
     design = raw.get("design", "grid")
@@ -322,9 +311,7 @@ def parse_factor(key: str, spec: Any, design: str, file: str) -> Factor:
             f"a single value ({spec!r}) does not vary",
             "give a list of values, a range (range: [low, high]), or est; fixed values belong in the scenario",
         )
-    for name in spec:
-        if name not in FACTOR_KEYS:
-            raise SweepError(file, f"{where}.{name}", "unknown key", did_you_mean(name, FACTOR_KEYS))
+    refuse_unknown_keys(spec, FACTOR_KEYS, file, where, SweepError)
     if ("range" in spec) == ("values" in spec):
         raise SweepError(file, where, "give either range or values", "e.g. {range: [0.4, 0.8]} or {values: [0.4, 0.8]}")
     if "values" in spec:

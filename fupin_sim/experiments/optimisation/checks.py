@@ -13,7 +13,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fupin_sim.config.settings import Month, did_you_mean
+from fupin_sim.config.files import refuse_unknown_keys
+from fupin_sim.config.settings import Month
 from fupin_sim.errors import ScenarioError
 
 
@@ -68,9 +69,7 @@ def _section(given: Any, key: str, keys: Sequence[str], file: str) -> Mapping[st
     given = {} if given is None else given
     if not isinstance(given, Mapping):
         raise OptimiseError(file, key, f"expected a mapping, got {given!r}", f"use keys {', '.join(keys)}")
-    for name in given:
-        if name not in keys:
-            raise OptimiseError(file, f"{key}.{name}", "unknown key", did_you_mean(name, keys))
+    refuse_unknown_keys(given, keys, file, key, OptimiseError)
     return given
 
 

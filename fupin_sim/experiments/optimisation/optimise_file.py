@@ -12,9 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from fupin_sim.config import yamlfile
+from fupin_sim.config.files import read_mapping_file
 from fupin_sim.config.scenario import Scenario, load_scenario
 from fupin_sim.config.settings import did_you_mean
 from fupin_sim.errors import ScenarioError, UserError
@@ -56,21 +54,7 @@ def load_problem(path: str | Path) -> Problem:
     """
     path = Path(path)
     file = str(path)
-    try:
-        raw = yamlfile.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"optimise file {file} not found") from None
-    except yaml.YAMLError as err:
-        raise OptimiseError(
-            file, "(file)", f"not valid YAML: {err}".replace("\n", " "), "fix the YAML syntax"
-        ) from None
-    if not isinstance(raw, dict):
-        raise OptimiseError(
-            file, "(file)", "an optimise file must be a mapping of keys to values", "see optimise/*.yaml"
-        )
-    for key in raw:
-        if key not in FILE_KEYS:
-            raise OptimiseError(file, str(key), "unknown key", did_you_mean(key, FILE_KEYS))
+    raw = read_mapping_file(path, "optimise", FILE_KEYS, OptimiseError, "optimise/*.yaml")
     start = _start_scenario(raw, path)
     seed = _number(raw, "seed", start.seed, file, whole=True, minimum=0)
     start = start.replace(seed=seed)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fupin_sim.config.files import refuse_unknown_keys
 from fupin_sim.config.scenario import Scenario
 from fupin_sim.config.settings import Month, did_you_mean
 from fupin_sim.experiments.optimisation.checks import OptimiseError, _bounds, _month, _pair, _step
@@ -94,9 +95,7 @@ def parse_variable(key: str, spec: Any, start: Scenario, file: str) -> Variable:
             f"expected bounds, got {spec!r}",
             "give {range: [low, high]}, {choices: [a, b]} or {total: [low, high]} (for a budget)",
         )
-    for name in spec:
-        if name not in VARIABLE_KEYS:
-            raise OptimiseError(file, f"{where}.{name}", "unknown key", did_you_mean(name, VARIABLE_KEYS))
+    refuse_unknown_keys(spec, VARIABLE_KEYS, file, where, OptimiseError)
     given = [name for name in ("range", "choices", "total") if name in spec]
     if len(given) != 1:
         raise OptimiseError(
