@@ -169,6 +169,8 @@ def load_calibration(path: str | Path) -> Calibration:
           return_risk_with_support: {range: [0.006, 0.025], weight: 2}
           microcredit_uptake_2016: {tolerance: 25%, held_out: true}
           broiler_exit_share_2020: {tolerance: 20%, statistic: industry_exit_share, scenario: decision_2016}
+        conditions:                 # optional: a statistic's band, no published value (0 inside it)
+          decision_returns_fall: {statistic: returns_trend_2017_2020, scenario: decision_2016, range: [-1, 0]}
         parameters:                 # default: every estimate (EST) over its documented range
           health.serious_cost_mean: est
           income.wage_persistence: {range: [0.3, 0.6]}      # must lie inside the documented range
