@@ -181,7 +181,7 @@ def _make_chronic(rows, household, age, disabled, enrolled, chronic, labour_unit
     """Kernel of :func:`make_chronic`, over the distinct persons ``rows`` (ascending).
 
     Each one not yet chronic becomes chronic: a working member drops from full to
-    partial labour (the rules of :meth:`PersonColumns.labour_units`), the household
+    partial labour (:func:`_labour_unit`), the household
     loses the difference and counts one more chronic member, in the order of
     ``np.add.at``; then its migrant units are cut to its labour units (only these
     households' labour fell: elsewhere they are within it already).
@@ -191,13 +191,9 @@ def _make_chronic(rows, household, age, disabled, enrolled, chronic, labour_unit
     for person in rows:
         if chronic[person]:
             continue
-        years = age[person]
-        working = (
-            (years >= WORKING_AGE[0]) & (years <= WORKING_AGE[1]) & (not disabled[person]) & (not enrolled[person])
-        )
-        before = (0.5 if years > FULL_LABOUR_MAX_AGE else 1.0) if working else 0.0
+        before = _labour_unit(age[person], disabled[person], enrolled[person], False)
         chronic[person] = True
-        after = 0.5 if working else 0.0
+        after = _labour_unit(age[person], disabled[person], enrolled[person], True)
         row = household[person]
         labour_units[row] += after - before
         chronic_members[row] += 1
@@ -205,6 +201,16 @@ def _make_chronic(rows, household, age, disabled, enrolled, chronic, labour_unit
         count += 1
     for row in owners[:count]:
         migrant_units[row] = min(migrant_units[row], labour_units[row])
+
+
+@njit(cache=True)
+def _labour_unit(years, disabled, enrolled, chronic):
+    """One person's working capacity in a kernel, the rule of :meth:`PersonColumns.labour_units`:
+    1 of working age, not disabled and not at school; 0.5 if also chronic or over
+    ``FULL_LABOUR_MAX_AGE``; else 0 (``&`` rather than ``and``: no branches, 2x faster)."""
+    working = (years >= WORKING_AGE[0]) & (years <= WORKING_AGE[1]) & (not disabled) & (not enrolled)
+    partial = chronic | (years > FULL_LABOUR_MAX_AGE)
+    return working * (1.0 - 0.5 * partial)  # 0, 0.5 or 1 exactly
 
 
 def refresh_household_aggregates(households: HouseholdColumns, persons: PersonColumns) -> None:
@@ -226,18 +232,15 @@ def refresh_household_aggregates(households: HouseholdColumns, persons: PersonCo
 @njit(cache=True)
 def _aggregate_members(household, age, chronic, disabled, enrolled, labour_units, elderly, chronic_members, dropouts):
     """Kernel of :func:`refresh_household_aggregates`: one pass over the persons fills the
-    household columns in place, with the rules of :meth:`PersonColumns.labour_units`
-    (full 1, partial 0.5 when chronic or over ``FULL_LABOUR_MAX_AGE``), elderly aged 60
-    or more and :meth:`PersonColumns.dropouts`."""
+    household columns in place: labour by :func:`_labour_unit`, elderly aged 60 or more and
+    :meth:`PersonColumns.dropouts`."""
     labour_units[:] = 0.0
     elderly[:] = 0
     chronic_members[:] = 0
     dropouts[:] = 0
-    for person in range(household.size):  # ``&`` rather than ``and``: no branches, 2x faster
+    for person in range(household.size):
         row, years, at_school = household[person], age[person], enrolled[person]
-        working = (years >= WORKING_AGE[0]) & (years <= WORKING_AGE[1]) & (not disabled[person]) & (not at_school)
-        partial = chronic[person] | (years > FULL_LABOUR_MAX_AGE)
-        labour_units[row] += working * (1.0 - 0.5 * partial)  # 0, 0.5 or 1 exactly
+        labour_units[row] += _labour_unit(years, disabled[person], at_school, chronic[person])
         elderly[row] += years >= 60
         chronic_members[row] += chronic[person]
         dropouts[row] += (years >= COMPULSORY_SCHOOL_AGES[0]) & (years <= COMPULSORY_SCHOOL_AGES[1]) & (not at_school)

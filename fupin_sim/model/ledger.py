@@ -49,12 +49,7 @@ class Ledger:
         amounts = np.asarray(amounts_cny, dtype=float)  # a scalar amount goes to every row
         if rows.size and amounts.size and amounts.min() < 0:
             raise ValueError(f"{programme}: negative payment posted for {year}")
-        if amounts.ndim == 0:
-            _add_each(account, rows, float(amounts))
-        elif amounts.shape == rows.shape:
-            _add_at(account, rows, amounts)
-        else:  # an amount broadcast some other way
-            np.add.at(account, rows, amounts)
+        _add_at(account, rows, np.broadcast_to(amounts, rows.shape))
 
     def spent(self, programme: str, year: int | None = None) -> float:
         """Total posted by ``programme`` in ``year`` (all years if ``None``)."""
@@ -111,13 +106,6 @@ def _add_at(account, rows, amounts):
     entry in order (a household paid twice in one posting gets both)."""
     for entry in range(rows.size):
         account[rows[entry]] += amounts[entry]
-
-
-@njit(cache=True)
-def _add_each(account, rows, amount):
-    """Kernel of :meth:`Ledger.post` for one amount paid to every row (``np.add.at`` with a scalar)."""
-    for row in rows:
-        account[row] += amount
 
 
 @njit(cache=True)
