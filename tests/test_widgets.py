@@ -192,3 +192,14 @@ def test_the_front_page_links_every_page_there_in_the_chosen_language(tmp_path):
     assert f"href='{dashboard.FRONT_PAGE}?lang=en'" in page  # the language switch
     assert all(LABELS["en"]["pages"][key][0] in dashboard.front_page_html("en") for key in dashboard.PAGES)
     assert set(dashboard.available_pages()) >= {"compare", "budgets", "risk", "calibration"}
+
+
+def test_the_dashboard_stops_idle_kernels_of_closed_pages_unless_told_otherwise():
+    from fupin_sim.workbench.dashboard import KERNEL_CULLING, with_kernel_culling
+
+    argv = with_kernel_culling(["notebooks", "--port=9000"])
+    assert argv[-2:] == ["notebooks", "--port=9000"]  # Voila's own arguments, unchanged, last
+    assert {f"{option}={value}" for option, value in KERNEL_CULLING.items()} == set(argv[:-2])
+    given = "--MappingKernelManager.cull_idle_timeout=30"
+    argv = with_kernel_culling([given])
+    assert given in argv and sum(arg.startswith("--MappingKernelManager.cull_idle_timeout=") for arg in argv) == 1

@@ -27,6 +27,11 @@ PAGES = {  # page → its notebook, in the order the front page lists them
 }
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 FRONT_PAGE_CLASS = "fupin-front-page"
+# Each page runs its notebook in a kernel of its own (the budget page with a pool of worker
+# processes). Voila stops it when the page is closed; one whose page went away without saying
+# so (a browser killed, a laptop asleep) would hold its memory until Voila stops. Kernels idle
+# this long (seconds) with no page connected are stopped; an option given on the command line wins.
+KERNEL_CULLING = {"--MappingKernelManager.cull_idle_timeout": 600, "--MappingKernelManager.cull_interval": 60}
 
 
 def available_pages(notebook_dir: Path = NOTEBOOK_DIR) -> dict[str, str]:
@@ -74,21 +79,51 @@ def front_page_html(lang: str = "en", notebook_dir: Path = NOTEBOOK_DIR) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Run Voila with the given arguments, its address redirected to the front page.
 
+    Kernels idle for ten minutes with no page connected are stopped (:data:`KERNEL_CULLING`).
+
     Args:
         argv: Voila's command-line arguments (default: ``sys.argv[1:]``), e.g. the notebook folder
-            and ``--port``.
+            and ``--port``; they win over :data:`KERNEL_CULLING`.
     """
     from tornado.web import RedirectHandler
     from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    class PageHandler(TornadoVoilaHandler):
+        """Voila's page handler that also sets the ``_xsrf`` cookie.
+
+        A page closed in the browser asks Voila to stop its kernel with the cookie's value; without
+        the cookie Voila refuses (403, voila-dashboards/voila#1458) and the kernel, with the budget
+        page's worker processes, keeps its memory until Voila stops.
+        """
+
+        async def prepare(self) -> None:
+            await super().prepare()
+            self.xsrf_token  # noqa: B018  (tornado sets the cookie when the token is first read)
 
     class FrontPageVoila(Voila):
-        """Voila whose root address opens the front page (with its query string) instead of the file list."""
+        """Voila whose root address opens the front page (with its query string) instead of the file
+        list, and whose pages stop their kernel when closed (:class:`PageHandler`)."""
 
         def init_handlers(self) -> list:
             front = f"{self.server_url.rstrip('/')}/voila/render/{FRONT_PAGE}"
-            return [(self.server_url, RedirectHandler, {"url": front}), *super().init_handlers()]
+            handlers = [
+                (pattern, PageHandler if handler is TornadoVoilaHandler else handler, *rest)
+                for pattern, handler, *rest in super().init_handlers()
+            ]
+            return [(self.server_url, RedirectHandler, {"url": front}), *handlers]
 
-    FrontPageVoila.launch_instance(argv=sys.argv[1:] if argv is None else argv)
+    FrontPageVoila.launch_instance(argv=with_kernel_culling(sys.argv[1:] if argv is None else argv))
+
+
+def with_kernel_culling(argv: list[str]) -> list[str]:
+    """``argv`` with each option of :data:`KERNEL_CULLING` it does not give itself put first.
+
+    Args:
+        argv: Voila's command-line arguments.
+    """
+    given = {argument.split("=", 1)[0] for argument in argv}
+    return [f"{option}={value}" for option, value in KERNEL_CULLING.items() if option not in given] + list(argv)
 
 
 if __name__ == "__main__":
