@@ -121,9 +121,16 @@ class Site:
     log: Path
     pid: int
 
-    def processes(self) -> list[psutil.Process]:
-        """The processes Voila has started: a kernel per open page, and the workers a kernel started."""
-        return psutil.Process(self.pid).children(recursive=True)
+    def processes(self) -> list[str]:
+        """The command lines of the processes Voila has started and that still run: a kernel per
+        open page, and the workers a kernel started."""
+        running = []
+        for process in psutil.Process(self.pid).children(recursive=True):
+            try:
+                running.append(" ".join(process.cmdline())[:120])
+            except psutil.NoSuchProcess:  # ended while being listed
+                pass
+        return running
 
 
 @pytest.fixture(scope="module")
@@ -351,8 +358,7 @@ def test_a_closed_page_leaves_no_kernel_running(site, browser, shown):
     deadline = time.monotonic() + KERNEL_STOP_S
     while site.processes() and time.monotonic() < deadline:
         time.sleep(0.5)
-    left = [" ".join(process.cmdline())[:120] for process in site.processes()]
-    assert not left, f"still running after every page was closed: {left}"
+    assert not site.processes(), f"still running after every page was closed: {site.processes()}"
 
 
 def test_budget_dashboard_loads_and_a_slider_refreshes_the_outcome_panel(browser):
