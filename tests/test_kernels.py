@@ -10,7 +10,7 @@ import pytest
 
 from fupin_sim.model import assessment, income, population, shocks
 from fupin_sim.model import ledger as ledger_module
-from fupin_sim.model.columns import group_sum
+from fupin_sim.model.columns import dot, group_sum
 from fupin_sim.model.households import (
     COMPULSORY_SCHOOL_AGES,
     POOR,
@@ -60,6 +60,21 @@ def test_group_sum_equals_bincount(rng, values):
     }[values]
     expected = np.bincount(group, weights=data.astype(float), minlength=45)
     assert np.array_equal(group_sum(group, data, 45), expected)
+
+
+@pytest.mark.parametrize("second", ["float", "int8", "int64"])
+def test_dot_adds_the_products_in_row_order(rng, second):
+    first = money(rng, 50_000)
+    other = {
+        "float": rng.normal(0, 10, 50_000),
+        "int8": rng.integers(0, 9, 50_000).astype(np.int8),
+        "int64": rng.integers(0, 13, 50_000),
+    }[second]
+    expected = 0.0
+    for a, b in zip(first.tolist(), other.tolist(), strict=True):
+        expected += a * b
+    assert dot(first, other) == expected
+    assert dot(first[:0], other[:0]) == 0.0
 
 
 def test_household_aggregates_equal_member_sums(rng):

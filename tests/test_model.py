@@ -131,6 +131,15 @@ def test_same_seed_gives_identical_tables_and_another_seed_does_not(small_scenar
     )
 
 
+def test_a_run_without_the_event_table_counts_the_same_years(small_scenario):
+    scenario = small_scenario()
+    full = run_scenario(scenario)
+    lean = run_scenario(scenario.replace(outputs={**scenario.outputs, "events": False}))
+    pd.testing.assert_frame_equal(lean.yearly, full.yearly)
+    assert len(full.events) > 0
+    assert lean.events.empty and list(full.events.columns[: len(lean.events.columns)]) == list(lean.events.columns)
+
+
 def test_registry_balance_holds_every_year(small_scenario):
     """Poor at the end = poor at the start - exits + returns + new poor, and shares stay in [0, 1]."""
     yearly = run_scenario(small_scenario(scale=0.1)).yearly

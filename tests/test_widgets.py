@@ -11,6 +11,7 @@ import yaml
 
 from fupin_sim import UserError, load_scenario
 from fupin_sim.config.scenario import SCENARIO_DIR
+from fupin_sim.experiments.replications import run_replication
 from fupin_sim.workbench import widgets
 from fupin_sim.workbench.formatting import MISSING
 from fupin_sim.workbench.labels import LABELS
@@ -36,6 +37,18 @@ OUTCOME_KEYS = {
     "spending_cny",
 }
 QUICK = {"population_scale": 0.05, "reps": 2}
+
+
+def test_a_panel_replication_gives_the_yearly_table_and_sustained_exits_of_a_full_run():
+    scenario = budget_scenario(default_budgets(), population_scale=0.05)
+    number, yearly, sustained = widgets._panel_replication(scenario, 3)
+    full = run_replication(scenario, 3)
+    pd.testing.assert_frame_equal(yearly, full.yearly)
+    changes = full.events[full.events.event.isin(("exit", "return"))]
+    last_change_is_exit = changes.groupby("household").event.last() == "exit"
+    assert number == 3
+    assert sustained == int(last_change_is_exit.sum())
+    assert 0 < sustained < len(last_change_is_exit)  # some exits were lost again
 
 
 def test_default_budgets_are_the_budgeted_programmes_2016_money():

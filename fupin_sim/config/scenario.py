@@ -81,6 +81,9 @@ TARGETS = {
 }
 OUTPUTS = {
     "household_panel": Setting("bool", False, "Also produce the household-year panel (larger output)"),
+    "events": Setting(
+        "bool", True, "Keep the event table (a row per exit, return, new poor); off, the yearly counts stay the same"
+    ),
 }
 
 

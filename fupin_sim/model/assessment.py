@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from fupin_sim.model.columns import group_sum
+from fupin_sim.model.columns import dot, group_sum
 from fupin_sim.model.households import CAUSES, COMPULSORY_SCHOOL_AGES, EXITED, NON_POOR, POOR
 from fupin_sim.model.income import INCOME_SOURCES, income_by_source
 
@@ -166,12 +166,17 @@ def monitoring_flags(model: FupinModel, rows: np.ndarray) -> dict[str, np.ndarra
     }
 
 
-def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
+def verify_year(model: FupinModel, with_events: bool = True) -> tuple[dict, pd.DataFrame | None]:
     """Run December's verification; update statuses and villages.
+
+    Args:
+        model: the model, in December after the month's income.
+        with_events: also build the year's event rows (``False``: the counts alone, for
+            a run that keeps only the yearly table).
 
     Returns:
         The year's counts (a row of the yearly table, without targets and money)
-        and the year's household events.
+        and the year's household events (``None`` without them).
     """
     hh, villages, p, year = model.households, model.villages, model.params, model.year
     record_verified_income(model)
@@ -199,7 +204,7 @@ def verify_year(model: FupinModel) -> tuple[dict, pd.DataFrame]:
     dependent = transfer_dependent(model, np.flatnonzero(exits))
     reasons = _return_reasons(model, returns, return_bar_cny(model))
     exit_margins = hh.income_pc_cny[exits] / line - 1.0
-    events = _events(model, line, returns, exits, new_poor, reasons, pathways, dependent)
+    events = _events(model, line, returns, exits, new_poor, reasons, pathways, dependent) if with_events else None
 
     delisted_now = delist_villages(model)
     registered = hh.registered_2015
@@ -249,7 +254,7 @@ def poverty_gap_cny(model: FupinModel, rows: np.ndarray) -> float:
     """
     hh = model.households
     shortfall_pc = np.maximum(exit_bar_cny(model) - hh.income_pc_cny[rows], 0.0)
-    return float(shortfall_pc @ hh.size[rows])
+    return dot(shortfall_pc, hh.size[rows])
 
 
 def employed(model: FupinModel) -> np.ndarray:

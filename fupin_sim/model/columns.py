@@ -105,3 +105,19 @@ def _group_sum(group, values, n_groups):
     for row in range(group.size):
         total[group[row]] += values[row]
     return total
+
+
+@njit(cache=True)
+def dot(a, b):
+    """The sum of ``a[i] * b[i]``, added in row order, as a float.
+
+    In place of ``a @ b``: NumPy hands a long dot product to BLAS, whose worker
+    threads go on spinning after it returns and take the second core from a
+    second model process (the budget panel ran 1.4x slower beside them), and whose
+    sum depends on how many threads split it. This one is single-threaded and
+    adds the same way on every machine.
+    """
+    total = 0.0
+    for row in range(a.size):
+        total += a[row] * b[row]
+    return total

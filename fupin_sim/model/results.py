@@ -156,6 +156,13 @@ def households_served(model: FupinModel, programme: str) -> np.ndarray:
     return (ledger.by_household(programme) > 0) | (ledger.by_village(programme)[village] > 0)
 
 
+def sustained_exits(model: FupinModel) -> np.ndarray:
+    """Households that exited during the run and are out at its end: an exit was their last change
+    of status (a boolean mask; imported households start with no exit, whatever the registry says)."""
+    hh = model.households
+    return (hh.exit_year > 0) & (hh.status == EXITED)
+
+
 def programme_summary(model: FupinModel) -> pd.DataFrame:
     """One row per programme over the whole run: spending, budget, households served,
     exits among them, and cost per exit and per sustained exit (still out at the end).
@@ -165,7 +172,7 @@ def programme_summary(model: FupinModel) -> pd.DataFrame:
     """
     hh, ledger = model.households, model.ledger
     ever_exited = hh.exit_year > 0
-    sustained = ever_exited & (hh.status == EXITED)
+    sustained = sustained_exits(model)
     rows = []
     for programme in model.programmes:
         served = households_served(model, programme.key)

@@ -212,16 +212,21 @@ class FupinModel(mesa.Model):
         income.migration(self)
 
     def _verify(self) -> None:
-        counts, events = verify_year(self)
+        counts, events = verify_year(self, with_events=self.scenario.outputs["events"])
         money = {p.key: (self.ledger.spent(p.key, self.year), p.budget_cny(self.year)) for p in self.programmes}
         self._yearly.append(yearly_row(self.year, self._year_start, counts, money, self.scenario.targets))
-        self._events.append(events)
+        if events is not None:
+            self._events.append(events)
         self._villages.append(village_rows(self, village_incidence(self)))
         if self.scenario.outputs["household_panel"]:
             panel = self.households.to_frame(PANEL_COLUMNS)
             panel.insert(0, "household", np.arange(len(panel)))
             panel.insert(0, "year", self.year)
             self._panel.append(panel)
+
+    def yearly_table(self) -> pd.DataFrame:
+        """The yearly table of the years verified so far (what :meth:`results` gives as ``yearly``)."""
+        return pd.DataFrame(self._yearly)
 
     def results(self) -> RunResult:
         """The result tables for the years verified so far."""
@@ -232,7 +237,7 @@ class FupinModel(mesa.Model):
         return RunResult(
             scenario=self.scenario,
             seed=self.seed if isinstance(self.seed, int) else None,
-            yearly=pd.DataFrame(self._yearly),
+            yearly=self.yearly_table(),
             events=pd.concat(self._events, ignore_index=True) if self._events else pd.DataFrame(columns=EVENT_COLUMNS),
             ledger=self.ledger.to_frame(self.households.village),
             programmes=programme_summary(self),

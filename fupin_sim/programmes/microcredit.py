@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 
 from fupin_sim.config.settings import Month, Setting
+from fupin_sim.model.columns import dot
 from fupin_sim.model.households import POOR
 from fupin_sim.programmes.base import Programme, enrolment_settings
 
@@ -133,7 +134,7 @@ class Microcredit(Programme):
         after_december = Month(model.year, 12).ordinal + 1
         months_due = np.maximum(np.minimum(self.maturity_month, after_december) - np.maximum(self.issued_month, now), 0)
         rate = model.params.value("microcredit.interest_rate_per_year")
-        return super().budget_left_cny(model) - float(self.loan_cny @ months_due) * rate / 12
+        return super().budget_left_cny(model) - dot(self.loan_cny, months_due) * rate / 12
 
     # --- effects -------------------------------------------------------------------
 

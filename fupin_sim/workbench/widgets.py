@@ -38,8 +38,9 @@ from IPython.display import display
 from fupin_sim.config.scenario import SCENARIO_DIR, Scenario, load_scenario
 from fupin_sim.errors import UserError
 from fupin_sim.experiments.executors import ProcessExecutor, default_workers
-from fupin_sim.experiments.replications import ExperimentResult, compare, run_replication
-from fupin_sim.model.results import RunResult
+from fupin_sim.experiments.replications import ExperimentResult, compare, replication_seed
+from fupin_sim.model.results import sustained_exits
+from fupin_sim.model.simulation import FupinModel
 from fupin_sim.programmes import REGISTRY
 from fupin_sim.programmes.base import TARGETING_ORDERS
 from fupin_sim.workbench import charts
@@ -230,9 +231,17 @@ def budget_outcomes(
 
 
 def _panel_replication(scenario: Scenario, replication: int) -> tuple[int, pd.DataFrame, int]:
-    """One replication of the budget panel: its number, yearly table and sustained exits (small to send back)."""
-    run = run_replication(scenario, replication)
-    return replication, run.yearly, _sustained_exits(run)
+    """One replication of the budget panel: its number, yearly table and sustained exits (small to send back).
+
+    The panel reads nothing else, so the run keeps no event table (``outputs.events``
+    off: the same yearly counts) and builds none of the other result tables.
+    """
+    model = FupinModel(
+        scenario.replace(outputs={**scenario.outputs, "events": False}),
+        seed=replication_seed(scenario.seed, replication),
+    )
+    model.run_model()
+    return replication, model.yearly_table(), int(sustained_exits(model).sum())
 
 
 @functools.cache
@@ -590,12 +599,6 @@ def _share_met(yearly: pd.DataFrame, column: str, year: int) -> float:
     """Share of replications meeting a target in ``year`` (NaN without a target)."""
     met = yearly.loc[yearly.year == year, column].dropna()
     return float(met.astype(bool).mean()) if len(met) else math.nan
-
-
-def _sustained_exits(run: RunResult) -> int:
-    """Households that exited during the run and are still out at its end (their last change is an exit)."""
-    changes = run.events[run.events.event.isin(("exit", "return"))]
-    return int((changes.groupby("household").event.last() == "exit").sum())
 
 
 def _scale(scenario: Scenario, population_scale: float) -> float:
