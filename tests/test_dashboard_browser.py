@@ -205,8 +205,9 @@ class Browser:
     def finish_or_reload(self, page):
         """:meth:`finish`, opening the page afresh when a load stalls, up to PAGE_TRIES loads in all.
 
-        Voila renders have stalled on shared CI machines: one stalled once past four minutes and
-        passed on the next load; another stalled twice in a row. Each stall is recorded in
+        Voila renders stalled, here and on CI machines, when Voila never read a cell's reply that
+        had arrived; the launcher now polls for replies in slices
+        (:mod:`fupin_sim.workbench.reply_polling`), and this retry stays as a guard. Each stall is recorded in
         ``self.reloaded`` (page and seconds); a page that stalls PAGE_TRIES times fails the test
         with what the page showed last and the tail of Voila's log.
         """

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from fupin_sim.workbench.labels import LANGUAGES, labels
+from fupin_sim.workbench.reply_polling import poll_replies_in_slices
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 FRONT_PAGE = "00_start.ipynb"
@@ -79,7 +80,10 @@ def front_page_html(lang: str = "en", notebook_dir: Path = NOTEBOOK_DIR) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Run Voila with the given arguments, its address redirected to the front page.
 
-    Kernels idle for ten minutes with no page connected are stopped (:data:`KERNEL_CULLING`).
+    Kernels idle for ten minutes with no page connected are stopped (:data:`KERNEL_CULLING`), and
+    Voila's wait for each cell's reply checks its socket every second
+    (:func:`~fupin_sim.workbench.reply_polling.poll_replies_in_slices`: a page could otherwise
+    wait for good on a reply that had arrived).
 
     Args:
         argv: Voila's command-line arguments (default: ``sys.argv[1:]``), e.g. the notebook folder
@@ -113,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
             ]
             return [(self.server_url, RedirectHandler, {"url": front}), *handlers]
 
+    poll_replies_in_slices()
     FrontPageVoila.launch_instance(argv=with_kernel_culling(sys.argv[1:] if argv is None else argv))
 
 
